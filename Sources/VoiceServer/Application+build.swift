@@ -1,0 +1,49 @@
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import TwilioMedia
+
+/// Builds the server: routes, middleware and shared state. `voice-server serve` runs it; tests call it too.
+package func buildApplication(
+    configuration: VoiceServerConfiguration,
+    callRegistry: CallRegistry = CallRegistry(),
+    logger: Logger
+) -> some ApplicationProtocol {
+    for warning in configuration.startupWarnings {
+        logger.warning("\(warning)")
+    }
+    let validator = configuration.twilioAuthToken.map { TwilioSignatureValidator(authToken: $0.value) }
+    let urlResolver = PublicURLResolver(publicBaseURL: configuration.publicBaseURL)
+
+    let router = Router(context: VoiceRequestContext.self)
+    router.add(middleware: LogRequestsMiddleware(.debug))
+
+    HealthController(callRegistry: callRegistry, startedAt: .now).addRoutes(to: router)
+    VoiceWebhookController(
+        configuration: configuration,
+        callRegistry: callRegistry,
+        urlResolver: urlResolver,
+        validator: validator
+    ).addRoutes(
+        to: router.group("voice").add(
+            middleware: TwilioWebhookAuthenticator(validator: validator, urlResolver: urlResolver)
+        )
+    )
+    MediaStreamController(validator: validator, urlResolver: urlResolver, callRegistry: callRegistry)
+        .addRoutes(to: router)
+
+    return Application(
+        router: router,
+        server: .http1WebSocketUpgrade(
+            webSocketRouter: router,
+            configuration: .init(
+                ws: .init(maxFrameSize: MediaStreamController.maximumMessageBytes, closeTimeout: .seconds(5))
+            )
+        ),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port),
+            serverName: "voice-server/\(VoiceServerVersion.current)"
+        ),
+        logger: logger
+    )
+}

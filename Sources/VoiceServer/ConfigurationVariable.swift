@@ -1,0 +1,33 @@
+/// Every environment variable the server reads, with what it is for. `.env.example` documents each of them.
+package enum ConfigurationVariable: String, CaseIterable, Sendable {
+    case appEnv = "APP_ENV"
+    case host = "HOST"
+    case port = "PORT"
+    case publicBaseURL = "PUBLIC_BASE_URL"
+    case logLevel = "LOG_LEVEL"
+    case twilioAccountSID = "TWILIO_ACCOUNT_SID"
+    case twilioAuthToken = "TWILIO_AUTH_TOKEN"
+    case twilioPhoneNumber = "TWILIO_PHONE_NUMBER"
+    case twilioAPIBaseURL = "TWILIO_API_BASE_URL"
+    case openAIAPIKey = "OPENAI_API_KEY"
+    case openAIRealtimeURL = "OPENAI_REALTIME_URL"
+    case openAIModel = "OPENAI_MODEL"
+    case openAIVoice = "OPENAI_VOICE"
+    case mcpServerURL = "MCP_SERVER_URL"
+    case mcpServerToken = "MCP_SERVER_TOKEN"
+    case databaseURL = "DATABASE_URL"
+    case transferNumber = "TRANSFER_NUMBER"
+    case businessName = "BUSINESS_NAME"
+    case businessTimeZone = "BUSINESS_TIMEZONE"
+
+    /// The environment variable's name.
+    package var name: String { rawValue }
+
+    /// Values that are credentials: redacted by swift-configuration and wrapped in ``Secret``.
+    package var isSecret: Bool {
+        switch self {
+        case .twilioAuthToken, .openAIAPIKey, .mcpServerToken, .databaseURL: true
+        default: false
+        }
+    }
+}

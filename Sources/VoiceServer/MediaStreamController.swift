@@ -1,0 +1,131 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOWebSocket
+import TwilioMedia
+
+/// `WS /media-stream`: Twilio's bidirectional Media Stream for one call.
+///
+/// The upgrade is refused with `403` unless it carries a valid `X-Twilio-Signature` for the stream URL (when a
+/// token is configured). Each frame is decoded into a ``TwilioInboundMessage`` and checked by a
+/// ``MediaStreamStateMachine``; anything malformed closes this stream only, with the reason logged.
+/// The bridge to the Realtime service comes with issue 3; for now the stream is logged.
+package struct MediaStreamController: Sendable {
+    /// Twilio's frames are well under 1 KiB; a larger message is not Twilio's.
+    package static let maximumMessageBytes = 64 * 1024
+
+    let validator: TwilioSignatureValidator?
+    let urlResolver: PublicURLResolver
+    let callRegistry: CallRegistry
+
+    package func addRoutes(to router: Router<VoiceRequestContext>) {
+        router.ws(
+            RouterPath(stringLiteral: PublicURLResolver.mediaStreamPath),
+            shouldUpgrade: shouldUpgrade,
+            onUpgrade: handle
+        )
+    }
+
+    @Sendable func shouldUpgrade(request: Request, context: VoiceRequestContext) throws -> RouterShouldUpgrade {
+        guard let validator else { return .upgrade([:]) }
+        let url = urlResolver.streamURL(for: request)
+        guard let signature = request.headers[TwilioWebhookAuthenticator.signatureHeader],
+            validator.isValid(signature: signature, streamURL: url)
+        else {
+            context.logger.warning("Refused an unsigned or wrongly signed media stream", metadata: ["url": "\(url)"])
+            throw HTTPError(.forbidden, message: "Invalid X-Twilio-Signature.")
+        }
+        return .upgrade([:])
+    }
+
+    @Sendable func handle(
+        inbound: WebSocketInboundStream,
+        outbound: WebSocketOutboundWriter,
+        context: WebSocketRouterContext<VoiceRequestContext>
+    ) async throws {
+        var stream = StreamState(logger: context.logger)
+        do {
+            try await read(inbound: inbound, outbound: outbound, stream: &stream)
+        } catch {
+            stream.logger.warning("Media stream failed", metadata: ["reason": "\(error)"])
+            await end(stream)
+            throw error
+        }
+        await end(stream)
+    }
+
+    private struct StreamState {
+        var machine = MediaStreamStateMachine()
+        var logger: Logger
+        var mediaFrames = 0
+        /// Set once the call is registered as streaming, so it is unregistered exactly once.
+        var registeredCallSid: String?
+    }
+
+    private func read(
+        inbound: WebSocketInboundStream,
+        outbound: WebSocketOutboundWriter,
+        stream: inout StreamState
+    ) async throws {
+        for try await message in inbound.messages(maxSize: Self.maximumMessageBytes) {
+            guard case .text(let text) = message else {
+                try await close(outbound, .unacceptableData, reason: "binary frame", stream: stream)
+                return
+            }
+            let decoded: TwilioInboundMessage
+            do {
+                decoded = try TwilioInboundMessage.decode(Array(text.utf8))
+            } catch {
+                try await close(outbound, .dataInconsistentWithMessage, reason: error.description, stream: stream)
+                return
+            }
+            switch stream.machine.receive(decoded) {
+            case .start(let start):
+                stream.logger[metadataKey: "call_sid"] = "\(start.callSid)"
+                stream.logger[metadataKey: "stream_sid"] = "\(start.streamSid)"
+                if let validator {
+                    let token = start.customParameters[VoiceWebhookController.StreamParameter.streamToken] ?? ""
+                    guard validator.isValid(streamToken: token, callSid: start.callSid) else {
+                        try await close(outbound, .policyViolation, reason: "stream token does not match", stream: stream)
+                        return
+                    }
+                }
+                await callRegistry.streamStarted(callSid: start.callSid, streamSid: start.streamSid)
+                stream.registeredCallSid = start.callSid
+                let caller = start.customParameters[VoiceWebhookController.StreamParameter.from]
+                stream.logger.info("Media stream started", metadata: ["from": "\(MaskedPhoneNumber(caller))"])
+            case .deliver(let message):
+                if case .media = message { stream.mediaFrames += 1 }
+                stream.logger.trace("Media stream message", metadata: ["event": "\(message.event)"])
+            case .ignore(let reason):
+                stream.logger.debug("Media stream message ignored", metadata: ["reason": "\(reason)"])
+            case .stop:
+                stream.logger.info("Media stream stopped", metadata: ["media_frames": "\(stream.mediaFrames)"])
+                try await outbound.close(.normalClosure, reason: nil)
+                return
+            case .fail(let reason):
+                try await close(outbound, .protocolError, reason: reason, stream: stream)
+                return
+            }
+        }
+        stream.logger.info("Media stream closed by Twilio", metadata: ["media_frames": "\(stream.mediaFrames)"])
+    }
+
+    private func close(
+        _ outbound: WebSocketOutboundWriter,
+        _ code: WebSocketErrorCode,
+        reason: String,
+        stream: StreamState
+    ) async throws {
+        stream.logger.warning("Closing media stream", metadata: ["reason": "\(reason)"])
+        // A close reason is limited to 123 bytes.
+        try await outbound.close(code, reason: String(reason.utf8.prefix(120)) ?? "protocol error")
+    }
+
+    private func end(_ stream: StreamState) async {
+        if let callSid = stream.registeredCallSid {
+            await callRegistry.streamEnded(callSid: callSid)
+        }
+    }
+}

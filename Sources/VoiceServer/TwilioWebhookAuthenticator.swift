@@ -1,0 +1,56 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import TwilioMedia
+
+/// Decodes a Twilio webhook's parameters and, when an auth token is configured, refuses it with `403` unless
+/// `X-Twilio-Signature` matches (`../shared/protocols/twilio.md` §4).
+package struct TwilioWebhookAuthenticator: RouterMiddleware {
+    package typealias Context = VoiceRequestContext
+
+    /// Twilio's webhook bodies are a few KiB; anything far larger is not Twilio.
+    package static let maximumBodyBytes = 64 * 1024
+
+    /// `nil` in development without `TWILIO_AUTH_TOKEN`: requests are accepted unchecked.
+    let validator: TwilioSignatureValidator?
+    let urlResolver: PublicURLResolver
+
+    package init(validator: TwilioSignatureValidator?, urlResolver: PublicURLResolver) {
+        self.validator = validator
+        self.urlResolver = urlResolver
+    }
+
+    package func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var request = request
+        var context = context
+        // Signed parameters are the form body of a POST; a GET is signed on its URL alone.
+        let signedParameters: FormParameters
+        if request.method == .post {
+            let body = try await request.collectBody(upTo: Self.maximumBodyBytes)
+            signedParameters = FormParameters(formEncoded: String(buffer: body))
+            context.twilioParameters = signedParameters
+        } else {
+            signedParameters = FormParameters()
+            context.twilioParameters = FormParameters(formEncoded: request.uri.query ?? "")
+        }
+
+        if let validator {
+            let url = urlResolver.webhookURL(for: request)
+            guard let signature = request.headers[Self.signatureHeader] else {
+                context.logger.warning("Refused webhook without a Twilio signature", metadata: ["url": "\(url)"])
+                throw HTTPError(.forbidden, message: "Missing X-Twilio-Signature.")
+            }
+            guard validator.isValid(signature: signature, url: url, parameters: signedParameters) else {
+                context.logger.warning("Refused webhook with a wrong Twilio signature", metadata: ["url": "\(url)"])
+                throw HTTPError(.forbidden, message: "Invalid X-Twilio-Signature.")
+            }
+        }
+        return try await next(request, context)
+    }
+
+    package static let signatureHeader = HTTPField.Name("X-Twilio-Signature")!
+}

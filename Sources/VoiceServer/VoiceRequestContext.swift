@@ -1,0 +1,18 @@
+import Hummingbird
+import HummingbirdWebSocket
+import TwilioMedia
+
+/// The request context of every route: Hummingbird's core storage, the WebSocket upgrade slot, and the Twilio
+/// parameters that ``TwilioWebhookAuthenticator`` decoded and checked.
+package struct VoiceRequestContext: RequestContext, WebSocketRequestContext {
+    package var coreContext: CoreRequestContextStorage
+    package let webSocket: WebSocketHandlerReference<VoiceRequestContext>
+    /// The webhook's fields: the form body of a `POST`, the query of a `GET`.
+    package var twilioParameters: FormParameters
+
+    package init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.webSocket = .init()
+        self.twilioParameters = FormParameters()
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import TwilioMedia
+
+/// `POST /voice/incoming` answers a call with TwiML that connects the media stream; `/voice/status` records the
+/// call's status callbacks. Both sit behind ``TwilioWebhookAuthenticator``.
+package struct VoiceWebhookController: Sendable {
+    let configuration: VoiceServerConfiguration
+    let callRegistry: CallRegistry
+    let urlResolver: PublicURLResolver
+    let validator: TwilioSignatureValidator?
+
+    package func addRoutes(to group: RouterGroup<VoiceRequestContext>) {
+        group.post("incoming", use: incoming)
+        group.post("status", use: status)
+        group.get("status", use: status)
+    }
+
+    /// Names of the `<Parameter>`s the media stream's `start` message carries.
+    package enum StreamParameter {
+        package static let callSid = "callSid"
+        package static let from = "from"
+        package static let to = "to"
+        package static let streamToken = "streamToken"
+    }
+
+    @Sendable func incoming(request: Request, context: VoiceRequestContext) async throws -> Response {
+        let parameters = context.twilioParameters
+        guard let callSid = parameters["CallSid"], !callSid.isEmpty else {
+            throw HTTPError(.badRequest, message: "Missing CallSid.")
+        }
+        if let ours = configuration.twilioAccountSID, let theirs = parameters["AccountSid"], theirs != ours {
+            context.logger.warning("Refused a call for another Twilio account", metadata: ["call_sid": "\(callSid)"])
+            throw HTTPError(.forbidden, message: "AccountSid does not match.")
+        }
+        let from = parameters["From"]
+        let to = parameters["To"]
+        await callRegistry.callAnswered(callSid: callSid, from: from, to: to)
+        context.logger.info(
+            "Incoming call",
+            metadata: [
+                "call_sid": "\(callSid)",
+                "from": "\(MaskedPhoneNumber(from))",
+                "to": "\(MaskedPhoneNumber(to))",
+            ]
+        )
+
+        var streamParameters: [(name: String, value: String)] = [(StreamParameter.callSid, callSid)]
+        // Twilio refuses parameter values of 500 characters or more; a caller ID that long is not a number anyway.
+        if let from, from.count < 500 { streamParameters.append((StreamParameter.from, from)) }
+        if let to, to.count < 500 { streamParameters.append((StreamParameter.to, to)) }
+        if let validator {
+            streamParameters.append((StreamParameter.streamToken, validator.streamToken(callSid: callSid)))
+        }
+        let twiml = StreamTwiML(
+            streamURL: urlResolver.streamURL(for: request),
+            parameters: streamParameters,
+            apology: "Sorry, \(configuration.businessName) cannot take your call right now. Please call again in a few minutes."
+        )
+        return Self.xmlResponse(twiml.xml)
+    }
+
+    @Sendable func status(request: Request, context: VoiceRequestContext) async throws -> Response {
+        let parameters = context.twilioParameters
+        guard let callSid = parameters["CallSid"], !callSid.isEmpty,
+            let callStatus = parameters["CallStatus"], !callStatus.isEmpty
+        else {
+            throw HTTPError(.badRequest, message: "Missing CallSid or CallStatus.")
+        }
+        let update = CallRegistry.StatusUpdate(
+            status: callStatus,
+            sequenceNumber: parameters["SequenceNumber"].flatMap { Int($0) },
+            durationSeconds: parameters["CallDuration"].flatMap { Int($0) },
+            receivedAt: Date()
+        )
+        await callRegistry.statusReceived(callSid: callSid, update: update)
+        context.logger.info(
+            "Call status",
+            metadata: ["call_sid": "\(callSid)", "status": "\(callStatus)"]
+        )
+        return Self.xmlResponse(#"<?xml version="1.0" encoding="UTF-8"?><Response/>"#)
+    }
+
+    private static func xmlResponse(_ xml: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/xml; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: xml))
+        )
+    }
+}
