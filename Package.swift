@@ -47,6 +47,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Protocol-faithful stand-ins for the outside services (Twilio, OpenAI), shared by tests, `simulate` and `bench`.
+        .target(
+            name: "VoiceTesting",
+            dependencies: ["TwilioMedia"],
+            swiftSettings: swiftSettings
+        ),
         // The `voice-server` executable: parses arguments and assembles; nothing else.
         .executableTarget(
             name: "VoiceServerCLI",
@@ -61,7 +67,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TwilioMediaTests",
-            dependencies: ["TwilioMedia"],
+            dependencies: ["TwilioMedia", "VoiceTesting"],
             resources: [.copy("Resources/twilio-signature-vectors.json")],
             swiftSettings: swiftSettings
         ),
@@ -70,9 +76,11 @@ let package = Package(
             dependencies: [
                 "VoiceServer",
                 "TwilioMedia",
+                "VoiceTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

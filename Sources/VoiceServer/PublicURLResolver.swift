@@ -34,8 +34,12 @@ package struct PublicURLResolver: Sendable {
     package static let mediaStreamPath = "/media-stream"
 
     private static func forwardedAuthority(of request: Request) -> String {
-        firstValue(of: "X-Forwarded-Host", in: request.headers) ?? request.head.authority ?? "localhost"
+        firstValue(of: "X-Forwarded-Host", in: request.headers) ?? request.headers[hostHeader]
+            ?? request.head.authority ?? "localhost"
     }
+
+    /// HTTP/1 servers move `Host` into `authority`; a request that still carries the header is taken at its word.
+    private static let hostHeader = HTTPField.Name("Host")!
 
     private static func firstValue(of headerName: String, in headers: HTTPFields) -> String? {
         guard let name = HTTPField.Name(headerName), let value = headers[name] else { return nil }

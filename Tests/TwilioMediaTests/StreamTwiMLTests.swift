@@ -2,65 +2,7 @@ import Foundation
 import Testing
 
 @testable import TwilioMedia
-
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
-
-/// A parsed XML element: enough of a DOM to check TwiML structure.
-final class XMLElementNode {
-    let name: String
-    let attributes: [String: String]
-    var children: [XMLElementNode] = []
-    var text = ""
-
-    init(name: String, attributes: [String: String]) {
-        self.name = name
-        self.attributes = attributes
-    }
-
-    func child(_ name: String) -> XMLElementNode? { children.first { $0.name == name } }
-
-    /// Parses `xml`; throws if it is not well-formed.
-    static func parse(_ xml: String) throws -> XMLElementNode {
-        let delegate = TreeBuilder()
-        let parser = XMLParser(data: Data(xml.utf8))
-        parser.delegate = delegate
-        guard parser.parse(), let root = delegate.root else {
-            throw XMLParseFailure(description: parser.parserError.map { "\($0)" } ?? "no root element")
-        }
-        return root
-    }
-
-    struct XMLParseFailure: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    private final class TreeBuilder: NSObject, XMLParserDelegate {
-        var root: XMLElementNode?
-        var stack: [XMLElementNode] = []
-
-        func parser(
-            _ parser: XMLParser,
-            didStartElement elementName: String,
-            namespaceURI: String?,
-            qualifiedName: String?,
-            attributes: [String: String]
-        ) {
-            let node = XMLElementNode(name: elementName, attributes: attributes)
-            if let parent = stack.last { parent.children.append(node) } else { root = node }
-            stack.append(node)
-        }
-
-        func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
-            stack.removeLast()
-        }
-
-        func parser(_ parser: XMLParser, foundCharacters string: String) {
-            stack.last?.text += string
-        }
-    }
-}
+import VoiceTesting
 
 @Suite struct StreamTwiMLTests {
     @Test func connectsTheStreamWithParametersThenApologises() throws {
@@ -69,7 +11,7 @@ final class XMLElementNode {
             parameters: [("callSid", "CA1"), ("from", "+14155552671")],
             apology: "Sorry, we can't talk right now."
         )
-        let response = try XMLElementNode.parse(twiml.xml)
+        let response = try TwiMLElement.parse(twiml.xml)
         #expect(response.name == "Response")
         #expect(response.children.map(\.name) == ["Connect", "Say", "Hangup"])
         let stream = try #require(response.child("Connect")?.child("Stream"))
@@ -87,7 +29,7 @@ final class XMLElementNode {
             apology: hostile
         )
         #expect(!twiml.xml.contains("a&b"))
-        let response = try XMLElementNode.parse(twiml.xml)
+        let response = try TwiMLElement.parse(twiml.xml)
         let parameter = try #require(response.child("Connect")?.child("Stream")?.child("Parameter"))
         #expect(parameter.attributes == ["name": hostile, "value": hostile])
         #expect(response.child("Say")?.text == hostile)

@@ -1,0 +1,125 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Synchronization
+import TwilioMedia
+
+@testable import VoiceServer
+
+enum TestValues {
+    static let authToken = "f00dfeedf00dfeedf00dfeedf00dfeed"
+    static let accountSid = "AC0123456789abcdef0123456789abcdef"
+    static let publicBaseURL = "https://voice.example-movers.com"
+    static let callerNumber = "+14155552671"
+    static let signatureHeader = HTTPField.Name("X-Twilio-Signature")!
+
+    /// A configured production-like environment: signatures are checked against `publicBaseURL`.
+    static let environment: [String: String] = [
+        "TWILIO_AUTH_TOKEN": authToken,
+        "TWILIO_ACCOUNT_SID": accountSid,
+        "PUBLIC_BASE_URL": publicBaseURL,
+    ]
+
+    static let validator = TwilioSignatureValidator(authToken: authToken)
+
+    static func incomingCallForm(callSid: String = "CA0123456789abcdef0123456789abcdef", from: String = callerNumber)
+        -> [(name: String, value: String)]
+    {
+        [
+            ("AccountSid", accountSid), ("ApiVersion", "2010-04-01"), ("CallSid", callSid), ("CallStatus", "ringing"),
+            ("Direction", "inbound"), ("From", from), ("To", "+15005550006"), ("CallerCity", "SAN FRANCISCO"),
+        ]
+    }
+
+    static func formBody(_ fields: [(name: String, value: String)]) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return fields.map { field in
+            let name = field.name.addingPercentEncoding(withAllowedCharacters: allowed)!
+            let value = field.value.addingPercentEncoding(withAllowedCharacters: allowed)!
+            return "\(name)=\(value)"
+        }.joined(separator: "&")
+    }
+
+    /// Headers of a form POST signed for `url` with `token`.
+    static func signedFormHeaders(url: String, fields: [(name: String, value: String)], token: String = authToken)
+        -> HTTPFields
+    {
+        let signature = TwilioSignatureValidator(authToken: token).signature(url: url, parameters: FormParameters(fields))
+        return [
+            .contentType: "application/x-www-form-urlencoded",
+            signatureHeader: signature,
+        ]
+    }
+}
+
+/// Collects every log entry, so tests can check what was (and was not) logged.
+final class LogRecorder: Sendable {
+    struct Entry: Sendable {
+        var level: Logger.Level
+        var message: String
+        var metadata: [String: String]
+
+        /// The message and every metadata key and value, as one searchable line.
+        var line: String {
+            ([message] + metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: " ")
+        }
+    }
+
+    private let storage = Mutex<[Entry]>([])
+
+    var entries: [Entry] { storage.withLock { $0 } }
+
+    func append(_ entry: Entry) {
+        storage.withLock { $0.append(entry) }
+    }
+
+    var logger: Logger {
+        var logger = Logger(label: "voice-server-tests") { _ in RecordingHandler(recorder: self) }
+        logger.logLevel = .trace
+        return logger
+    }
+
+    private struct RecordingHandler: LogHandler {
+        let recorder: LogRecorder
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            var merged = metadata
+            if let extra = event.metadata { merged.merge(extra) { $1 } }
+            recorder.append(
+                Entry(
+                    level: event.level,
+                    message: "\(event.message)",
+                    metadata: merged.mapValues { "\($0)" }
+                )
+            )
+        }
+    }
+}
+
+/// Starts the real application for one test and always tears it down.
+func withVoiceServer<Value: Sendable>(
+    _ mode: TestingSetup = .router,
+    environment: [String: String] = TestValues.environment,
+    logs: LogRecorder = LogRecorder(),
+    _ test: @escaping @Sendable (any TestClientProtocol, CallRegistry) async throws -> Value
+) async throws -> Value {
+    var environment = environment
+    environment["HOST"] = "127.0.0.1"
+    environment["PORT"] = "0"
+    let configuration = try await VoiceServerConfiguration.load(environment: environment, environmentFile: nil)
+    let registry = CallRegistry()
+    let app = buildApplication(configuration: configuration, callRegistry: registry, logger: logs.logger)
+    return try await app.test(mode) { client in
+        try await test(client, registry)
+    }
+}
