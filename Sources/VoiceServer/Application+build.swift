@@ -37,7 +37,7 @@ package func buildApplication(
         server: .http1WebSocketUpgrade(
             webSocketRouter: router,
             configuration: .init(
-                ws: .init(maxFrameSize: MediaStreamController.maximumMessageBytes, closeTimeout: .seconds(5))
+                ws: .init(maxFrameSize: MediaStreamController.maximumFrameBytes, closeTimeout: .seconds(5))
             )
         ),
         configuration: .init(

@@ -14,6 +14,9 @@ import TwilioMedia
 package struct MediaStreamController: Sendable {
     /// Twilio's frames are well under 1 KiB; a larger message is not Twilio's.
     package static let maximumMessageBytes = 64 * 1024
+    /// The WebSocket layer drops frames above this without telling the handler why, so it is set above
+    /// ``maximumMessageBytes``: a message between the two is refused here, with the reason logged.
+    package static let maximumFrameBytes = 4 * maximumMessageBytes
 
     let validator: TwilioSignatureValidator?
     let urlResolver: PublicURLResolver
@@ -73,6 +76,11 @@ package struct MediaStreamController: Sendable {
                 try await close(outbound, .unacceptableData, reason: "binary frame", stream: stream)
                 return
             }
+            guard text.utf8.count <= Self.maximumMessageBytes else {
+                let reason = "message of \(text.utf8.count) bytes is over the \(Self.maximumMessageBytes)-byte limit"
+                try await close(outbound, .messageTooLarge, reason: reason, stream: stream)
+                return
+            }
             let decoded: TwilioInboundMessage
             do {
                 decoded = try TwilioInboundMessage.decode(Array(text.utf8))
@@ -109,7 +117,8 @@ package struct MediaStreamController: Sendable {
                 return
             }
         }
-        stream.logger.info("Media stream closed by Twilio", metadata: ["media_frames": "\(stream.mediaFrames)"])
+        // Twilio sends `stop` before closing; without one the peer vanished or broke the WebSocket protocol.
+        stream.logger.warning("Media stream ended without stop", metadata: ["media_frames": "\(stream.mediaFrames)"])
     }
 
     private func close(

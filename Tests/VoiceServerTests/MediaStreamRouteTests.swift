@@ -1,0 +1,254 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import HummingbirdWSClient
+import Logging
+import NIOCore
+import NIOWebSocket
+import Testing
+import TwilioMedia
+
+@testable import VoiceServer
+
+/// The media stream over real WebSockets on loopback.
+@Suite(.timeLimit(.minutes(1)))
+struct MediaStreamRouteTests {
+    static let streamURL = "wss://voice.example-movers.com/media-stream"
+
+    static func signedConfiguration(signature: String? = TestValues.validator.signature(url: streamURL), maxFrameSize: Int = 1 << 20)
+        -> WebSocketClientConfiguration
+    {
+        var headers: HTTPFields = [:]
+        headers[TestValues.signatureHeader] = signature
+        return WebSocketClientConfiguration(maxFrameSize: maxFrameSize, additionalHeaders: headers)
+    }
+
+    static func startMessage(callSid: String, streamSid: String, token: String? = nil) -> String {
+        let token = token ?? TestValues.validator.streamToken(callSid: callSid)
+        return """
+            {"event":"start","sequenceNumber":"1","streamSid":"\(streamSid)","start":{"accountSid":"\(TestValues.accountSid)",\
+            "streamSid":"\(streamSid)","callSid":"\(callSid)","tracks":["inbound"],\
+            "mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1},\
+            "customParameters":{"callSid":"\(callSid)","from":"\(TestValues.callerNumber)","streamToken":"\(token)"}}}
+            """
+    }
+
+    static func mediaMessage(streamSid: String, chunk: Int) -> String {
+        let payload = Data(repeating: 0xFF, count: 160).base64EncodedString()
+        return """
+            {"event":"media","sequenceNumber":"\(chunk + 1)","streamSid":"\(streamSid)",\
+            "media":{"track":"inbound","chunk":"\(chunk)","timestamp":"\(chunk * 20)","payload":"\(payload)"}}
+            """
+    }
+
+    static func stopMessage(callSid: String, streamSid: String) -> String {
+        #"{"event":"stop","sequenceNumber":"99","streamSid":"\#(streamSid)","stop":{"accountSid":"\#(TestValues.accountSid)","callSid":"\#(callSid)"}}"#
+    }
+
+    static func activeCalls(_ client: any TestClientProtocol) async throws -> Int {
+        try await client.execute(uri: "/health", method: .get) { response in
+            try JSONDecoder().decode(HealthController.Report.self, from: Data(String(buffer: response.body).utf8))
+                .activeCalls
+        }
+    }
+
+    /// Active calls drop when the server's handler finishes, just after the close frame; wait for it briefly.
+    static func waitForActiveCalls(_ expected: Int, _ client: any TestClientProtocol) async throws -> Int {
+        var count = try await activeCalls(client)
+        for _ in 0..<100 where count != expected {
+            try await Task.sleep(for: .milliseconds(20))
+            count = try await activeCalls(client)
+        }
+        return count
+    }
+
+    @Test func aSignedStreamStartsIsCountedAndStops() async throws {
+        try await withVoiceServer(.live) { client, registry in
+            let port = try #require(client.port)
+            let closeFrame = try await WebSocketClient.connect(
+                url: "ws://127.0.0.1:\(port)/media-stream",
+                configuration: Self.signedConfiguration(),
+                logger: Logger(label: "caller")
+            ) { inbound, outbound, _ in
+                try await outbound.write(.text(#"{"event":"connected","protocol":"Call","version":"1.0.0"}"#))
+                try await outbound.write(.text(Self.startMessage(callSid: "CA1", streamSid: "MZ1")))
+                for chunk in 1...5 {
+                    try await outbound.write(.text(Self.mediaMessage(streamSid: "MZ1", chunk: chunk)))
+                }
+                try await outbound.write(.text(#"{"event":"mark","streamSid":"MZ1","mark":{"name":"m1"}}"#))
+                try await outbound.write(.text(#"{"event":"dtmf","streamSid":"MZ1","dtmf":{"track":"inbound_track","digit":"7"}}"#))
+                try await outbound.write(.text(#"{"event":"somethingNew","streamSid":"MZ1"}"#))
+                #expect(try await Self.waitForActiveCalls(1, client) == 1)
+                #expect(await registry.call("CA1")?.phase == .streaming(streamSid: "MZ1"))
+                try await outbound.write(.text(Self.stopMessage(callSid: "CA1", streamSid: "MZ1")))
+                for try await _ in inbound {}
+            }
+            #expect(closeFrame?.closeCode == .normalClosure)
+            #expect(try await Self.waitForActiveCalls(0, client) == 0)
+            #expect(await registry.call("CA1")?.phase == .streamEnded)
+        }
+    }
+
+    @Test func aStreamClosedWithoutStopIsNoLongerCounted() async throws {
+        try await withVoiceServer(.live) { client, registry in
+            let port = try #require(client.port)
+            try await WebSocketClient.connect(
+                url: "ws://127.0.0.1:\(port)/media-stream",
+                configuration: Self.signedConfiguration(),
+                logger: Logger(label: "caller")
+            ) { _, outbound, _ in
+                try await outbound.write(.text(Self.startMessage(callSid: "CA7", streamSid: "MZ7")))
+                #expect(try await Self.waitForActiveCalls(1, client) == 1)
+            }
+            #expect(try await Self.waitForActiveCalls(0, client) == 0)
+            #expect(await registry.call("CA7")?.phase == .streamEnded)
+        }
+    }
+
+    @Test(arguments: [nil, "bm90IHRoZSByaWdodCBzaWduYXR1cmU=", "garbage"])
+    func anUnsignedOrWronglySignedUpgradeIsRefused(signature: String?) async throws {
+        try await withVoiceServer(.live) { client, _ in
+            var headers: HTTPFields = [:]
+            headers[TestValues.signatureHeader] = signature
+            try await client.execute(uri: "/media-stream", method: .get, headers: headers) { response in
+                #expect(response.status == .forbidden)
+            }
+            let port = try #require(client.port)
+            await #expect(throws: WebSocketClientError.webSocketUpgradeFailed) {
+                try await WebSocketClient.connect(
+                    url: "ws://127.0.0.1:\(port)/media-stream",
+                    configuration: Self.signedConfiguration(signature: signature),
+                    logger: Logger(label: "caller")
+                ) { _, _, _ in
+                    Issue.record("the upgrade should have been refused")
+                }
+            }
+            #expect(try await Self.activeCalls(client) == 0)
+        }
+    }
+
+    @Test func theUpgradeAcceptsTheTrailingSlashSignature() async throws {
+        try await withVoiceServer(.live) { client, _ in
+            let signature = TestValues.validator.signature(url: Self.streamURL + "/")
+            let port = try #require(client.port)
+            let closeFrame = try await WebSocketClient.connect(
+                url: "ws://127.0.0.1:\(port)/media-stream",
+                configuration: Self.signedConfiguration(signature: signature),
+                logger: Logger(label: "caller")
+            ) { inbound, outbound, _ in
+                try await outbound.write(.text(Self.startMessage(callSid: "CA2", streamSid: "MZ2")))
+                try await outbound.write(.text(Self.stopMessage(callSid: "CA2", streamSid: "MZ2")))
+                for try await _ in inbound {}
+            }
+            #expect(closeFrame?.closeCode == .normalClosure)
+        }
+    }
+
+    enum BadInput: String, CaseIterable, CustomTestStringConvertible {
+        case malformedJSON, wrongTypes, binaryFrame, mediaBeforeStart, stopBeforeStart, secondStart
+        case otherStreamSid, forgedStreamToken, hugeFrame, hugeFragmentedMessage, frameOverTheTransportLimit
+
+        var testDescription: String { rawValue }
+
+        var expectedCloseCode: WebSocketErrorCode {
+            switch self {
+            case .malformedJSON, .wrongTypes: .dataInconsistentWithMessage
+            case .binaryFrame: .unacceptableData
+            case .mediaBeforeStart, .stopBeforeStart, .secondStart, .otherStreamSid: .protocolError
+            case .forgedStreamToken: .policyViolation
+            case .hugeFrame, .hugeFragmentedMessage, .frameOverTheTransportLimit: .messageTooLarge
+            }
+        }
+
+        func send(_ outbound: WebSocketOutboundWriter) async throws {
+            let start = MediaStreamRouteTests.startMessage(callSid: "CAB", streamSid: "MZB")
+            switch self {
+            case .malformedJSON:
+                try await outbound.write(.text(#"{"event":"media","#))
+            case .wrongTypes:
+                try await outbound.write(.text(start))
+                try await outbound.write(.text(#"{"event":"media","streamSid":"MZB","media":{"payload":12}}"#))
+            case .binaryFrame:
+                try await outbound.write(.binary(ByteBuffer(bytes: [0xFF, 0x00])))
+            case .mediaBeforeStart:
+                try await outbound.write(.text(MediaStreamRouteTests.mediaMessage(streamSid: "MZB", chunk: 1)))
+            case .stopBeforeStart:
+                try await outbound.write(.text(MediaStreamRouteTests.stopMessage(callSid: "CAB", streamSid: "MZB")))
+            case .secondStart:
+                try await outbound.write(.text(start))
+                try await outbound.write(.text(start))
+            case .otherStreamSid:
+                try await outbound.write(.text(start))
+                try await outbound.write(.text(MediaStreamRouteTests.mediaMessage(streamSid: "MZA", chunk: 1)))
+            case .forgedStreamToken:
+                let forged = MediaStreamRouteTests.startMessage(
+                    callSid: "CAB",
+                    streamSid: "MZB",
+                    token: TestValues.validator.streamToken(callSid: "CA-other")
+                )
+                try await outbound.write(.text(forged))
+            case .hugeFrame:
+                try await outbound.write(.text(start))
+                try await outbound.write(.text(String(repeating: "x", count: 100 * 1024)))
+            case .frameOverTheTransportLimit:
+                try await outbound.write(.text(start))
+                try await outbound.write(.text(String(repeating: "z", count: MediaStreamController.maximumFrameBytes + 1)))
+            case .hugeFragmentedMessage:
+                try await outbound.write(.text(start))
+                try await outbound.withTextMessageWriter { write in
+                    for _ in 0..<10 {
+                        try await write(String(repeating: "y", count: 16 * 1024))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stream A is open and streaming while stream B misbehaves: B is closed with a reason, A carries on untouched,
+    /// and the server keeps answering.
+    @Test(arguments: BadInput.allCases)
+    func badInputClosesOnlyThatStream(badInput: BadInput) async throws {
+        let logs = LogRecorder()
+        try await withVoiceServer(.live, logs: logs) { client, registry in
+            let port = try #require(client.port)
+            let url = "ws://127.0.0.1:\(port)/media-stream"
+            let closeA = try await WebSocketClient.connect(
+                url: url,
+                configuration: Self.signedConfiguration(),
+                logger: Logger(label: "caller-a")
+            ) { inboundA, outboundA, _ in
+                try await outboundA.write(.text(Self.startMessage(callSid: "CAA", streamSid: "MZA")))
+                try await outboundA.write(.text(Self.mediaMessage(streamSid: "MZA", chunk: 1)))
+
+                let closeB = try await WebSocketClient.connect(
+                    url: url,
+                    configuration: Self.signedConfiguration(),
+                    logger: Logger(label: "caller-b")
+                ) { inboundB, outboundB, _ in
+                    try await badInput.send(outboundB)
+                    for try await _ in inboundB {}
+                }
+                #expect(closeB?.closeCode == badInput.expectedCloseCode)
+
+                for chunk in 2...4 {
+                    try await outboundA.write(.text(Self.mediaMessage(streamSid: "MZA", chunk: chunk)))
+                }
+                #expect(await registry.call("CAA")?.phase == .streaming(streamSid: "MZA"))
+                #expect(try await Self.waitForActiveCalls(1, client) == 1)
+                try await outboundA.write(.text(Self.stopMessage(callSid: "CAA", streamSid: "MZA")))
+                for try await _ in inboundA {}
+            }
+            #expect(closeA?.closeCode == .normalClosure)
+            #expect(try await Self.waitForActiveCalls(0, client) == 0)
+        }
+        let closingLogs = logs.entries.filter {
+            $0.level == .warning
+                && ["Closing media stream", "Media stream failed", "Media stream ended without stop"].contains($0.message)
+        }
+        #expect(closingLogs.count == 1)
+        if badInput != .frameOverTheTransportLimit {
+            #expect(closingLogs.first?.metadata["reason"]?.isEmpty == false)
+        }
+    }
+}
