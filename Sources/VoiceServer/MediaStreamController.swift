@@ -95,7 +95,12 @@ package struct MediaStreamController: Sendable {
                 if let validator {
                     let token = start.customParameters[VoiceWebhookController.StreamParameter.streamToken] ?? ""
                     guard validator.isValid(streamToken: token, callSid: start.callSid) else {
-                        try await close(outbound, .policyViolation, reason: "stream token does not match", stream: stream)
+                        try await close(
+                            outbound,
+                            .policyViolation,
+                            reason: "stream token does not match",
+                            stream: stream
+                        )
                         return
                     }
                 }

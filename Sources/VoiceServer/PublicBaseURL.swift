@@ -13,7 +13,8 @@ package struct PublicBaseURL: Sendable, Equatable {
     package init(parsing text: String, variable: String) throws(ConfigurationError) {
         var trimmed = text
         while trimmed.hasSuffix("/") { trimmed.removeLast() }
-        guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(), ["https", "http"].contains(scheme),
+        guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(),
+            ["https", "http"].contains(scheme),
             let host = url.host, !host.isEmpty
         else {
             throw ConfigurationError(variable: variable, problem: "must be an https:// URL, not \"\(text)\"")

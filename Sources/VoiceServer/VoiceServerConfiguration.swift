@@ -58,7 +58,7 @@ package struct VoiceServerConfiguration: Sendable {
     /// at `environmentFile`, if it exists.
     package static func load(
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        environmentFile: FilePath? = ".env"
+        environmentFile: String? = ".env"
     ) async throws -> VoiceServerConfiguration {
         let secrets = SecretsSpecifier<String, String>.specific(
             Set(ConfigurationVariable.allCases.filter(\.isSecret).map(\.name))
@@ -69,7 +69,7 @@ package struct VoiceServerConfiguration: Sendable {
         if let environmentFile {
             providers.append(
                 try await EnvironmentVariablesProvider(
-                    environmentFilePath: environmentFile,
+                    environmentFilePath: FilePath(environmentFile),
                     allowMissing: true,
                     secretsSpecifier: secrets
                 )
@@ -179,7 +179,7 @@ package struct VoiceServerConfiguration: Sendable {
             warnings.append("PUBLIC_BASE_URL is not https: Twilio only opens media streams over wss://")
         }
         if openAIAPIKey == nil {
-            warnings.append("OPENAI_API_KEY is not set: callers hear an apology instead of the assistant")
+            warnings.append("OPENAI_API_KEY is not set: calls cannot reach the assistant")
         }
         if twilioAccountSID == nil || twilioAuthToken == nil || twilioPhoneNumber == nil {
             warnings.append(

@@ -57,7 +57,8 @@ package struct VoiceWebhookController: Sendable {
         let twiml = StreamTwiML(
             streamURL: urlResolver.streamURL(for: request),
             parameters: streamParameters,
-            apology: "Sorry, \(configuration.businessName) cannot take your call right now. Please call again in a few minutes."
+            apology:
+                "Sorry, \(configuration.businessName) cannot take your call right now. Please call again in a few minutes."
         )
         return Self.xmlResponse(twiml.xml)
     }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Hummingbird
 import Logging
-import SystemPackage
 import VoiceServer
 
 struct ServeCommand: AsyncParsableCommand {
@@ -14,7 +13,7 @@ struct ServeCommand: AsyncParsableCommand {
     var environmentFile: String = ".env"
 
     func run() async throws {
-        let configuration = try await VoiceServerConfiguration.load(environmentFile: FilePath(environmentFile))
+        let configuration = try await VoiceServerConfiguration.load(environmentFile: environmentFile)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardOutput(label: label)
             handler.logLevel = configuration.logLevel

@@ -13,7 +13,14 @@ import Testing
         customParameters: [:]
     )
     static let media = TwilioInboundMessage.media(
-        .init(sequenceNumber: 2, streamSid: "MZ1", track: "inbound", chunk: 1, timestampMilliseconds: 20, payload: "AA==")
+        .init(
+            sequenceNumber: 2,
+            streamSid: "MZ1",
+            track: "inbound",
+            chunk: 1,
+            timestampMilliseconds: 20,
+            payload: "AA=="
+        )
     )
     static let stop = TwilioInboundMessage.Stop(sequenceNumber: 3, streamSid: "MZ1", accountSid: "AC1", callSid: "CA1")
 

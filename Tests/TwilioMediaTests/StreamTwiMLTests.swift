@@ -1,8 +1,8 @@
 import Foundation
 import Testing
+import VoiceTesting
 
 @testable import TwilioMedia
-import VoiceTesting
 
 @Suite struct StreamTwiMLTests {
     @Test func connectsTheStreamWithParametersThenApologises() throws {
@@ -17,7 +17,11 @@ import VoiceTesting
         let stream = try #require(response.child("Connect")?.child("Stream"))
         #expect(stream.attributes == ["url": "wss://voice.example.com/media-stream"])
         #expect(stream.children.map(\.name) == ["Parameter", "Parameter"])
-        #expect(stream.children.map { $0.attributes } == [["name": "callSid", "value": "CA1"], ["name": "from", "value": "+14155552671"]])
+        #expect(
+            stream.children.map { $0.attributes } == [
+                ["name": "callSid", "value": "CA1"], ["name": "from", "value": "+14155552671"],
+            ]
+        )
         #expect(response.child("Say")?.text == "Sorry, we can't talk right now.")
     }
 
@@ -39,7 +43,9 @@ import VoiceTesting
 
 @Suite struct FormParametersTests {
     @Test func decodesPlusAndPercentOnce() {
-        let form = FormParameters(formEncoded: "From=%2B14155552671&City=SAN+FRANCISCO&Token=%257B%2522a%2522&Empty=&Bare")
+        let form = FormParameters(
+            formEncoded: "From=%2B14155552671&City=SAN+FRANCISCO&Token=%257B%2522a%2522&Empty=&Bare"
+        )
         #expect(form["From"] == "+14155552671")
         #expect(form["City"] == "SAN FRANCISCO")
         #expect(form["Token"] == "%7B%22a%22")

@@ -90,11 +90,15 @@ import Testing
                 == .mark(.init(sequenceNumber: 61, streamSid: "MZ1", name: "r3-c17"))
         )
         #expect(
-            try decode(#"{"event":"dtmf","streamSid":"MZ1","sequenceNumber":"57","dtmf":{"track":"inbound_track","digit":"1"}}"#)
+            try decode(
+                #"{"event":"dtmf","streamSid":"MZ1","sequenceNumber":"57","dtmf":{"track":"inbound_track","digit":"1"}}"#
+            )
                 == .dtmf(.init(sequenceNumber: 57, streamSid: "MZ1", track: "inbound_track", digit: "1"))
         )
         #expect(
-            try decode(#"{"event":"stop","sequenceNumber":"902","streamSid":"MZ1","stop":{"accountSid":"AC1","callSid":"CA1"}}"#)
+            try decode(
+                #"{"event":"stop","sequenceNumber":"902","streamSid":"MZ1","stop":{"accountSid":"AC1","callSid":"CA1"}}"#
+            )
                 == .stop(.init(sequenceNumber: 902, streamSid: "MZ1", accountSid: "AC1", callSid: "CA1"))
         )
     }

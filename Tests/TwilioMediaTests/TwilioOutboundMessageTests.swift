@@ -14,7 +14,11 @@ import Testing
     }
 
     @Test func markAndClear() throws {
-        #expect(try object(.mark(streamSid: "MZ1", name: "r3-c17")) == ["event": "mark", "streamSid": "MZ1", "mark": ["name": "r3-c17"]] as NSDictionary)
+        #expect(
+            try object(.mark(streamSid: "MZ1", name: "r3-c17")) == [
+                "event": "mark", "streamSid": "MZ1", "mark": ["name": "r3-c17"],
+            ] as NSDictionary
+        )
         #expect(try object(.clear(streamSid: "MZ1")) == ["event": "clear", "streamSid": "MZ1"] as NSDictionary)
     }
 

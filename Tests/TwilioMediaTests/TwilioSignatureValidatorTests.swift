@@ -64,7 +64,9 @@ import Testing
         var decoded: [String: String] = [:]
         for field in vector.form.fields { decoded[field.name] = field.value }
         #expect(decoded == vector.params)
-        #expect(TwilioSignatureValidator.stringToSign(url: vector.url, parameters: vector.form) == vector.string_to_sign)
+        #expect(
+            TwilioSignatureValidator.stringToSign(url: vector.url, parameters: vector.form) == vector.string_to_sign
+        )
     }
 
     @Test(arguments: data.vectors)
@@ -78,7 +80,11 @@ import Testing
         case "json":
             #expect(validator.signature(url: vector.url) == vector.expected_signature)
             #expect(
-                validator.isValid(signature: vector.expected_signature, url: url, jsonBody: Array(vector.raw_body!.utf8))
+                validator.isValid(
+                    signature: vector.expected_signature,
+                    url: url,
+                    jsonBody: Array(vector.raw_body!.utf8)
+                )
             )
         case "ws":
             #expect(validator.signature(url: vector.url) == vector.expected_signature)
@@ -97,7 +103,11 @@ import Testing
             switch vector.kind {
             case "form": validator.isValid(signature: vector.expected_signature, url: url, parameters: form)
             case "json":
-                validator.isValid(signature: vector.expected_signature, url: url, jsonBody: Array(vector.raw_body!.utf8))
+                validator.isValid(
+                    signature: vector.expected_signature,
+                    url: url,
+                    jsonBody: Array(vector.raw_body!.utf8)
+                )
             default: validator.isValid(signature: vector.expected_signature, streamURL: url)
             }
         }
@@ -108,7 +118,8 @@ import Testing
         }
         for (position, field) in vector.form.fields.enumerated() {
             var fields = vector.form.fields
-            fields[position].value = field.value.isEmpty ? "x" : Self.flippingOneByte(of: field.value, at: field.value.startIndex)
+            fields[position].value =
+                field.value.isEmpty ? "x" : Self.flippingOneByte(of: field.value, at: field.value.startIndex)
             #expect(!isValid(url: url, form: FormParameters(fields), validator: validator), "param \(field.name)")
         }
         if vector.kind == "json", let body = vector.raw_body {
@@ -144,7 +155,9 @@ import Testing
             case "wrong-scheme-http":
                 let base = Self.vector(negative.params_from!)
                 let validator = TwilioSignatureValidator(authToken: base.auth_token)
-                #expect(!validator.isValid(signature: negative.header_signature!, url: negative.url!, parameters: base.form))
+                #expect(
+                    !validator.isValid(signature: negative.header_signature!, url: negative.url!, parameters: base.form)
+                )
             case "case-insensitive-sort":
                 let base = Self.vector(negative.vector!)
                 let validator = TwilioSignatureValidator(authToken: base.auth_token)
@@ -184,7 +197,9 @@ import Testing
     @Test func malformedSignaturesFail() {
         let vector = Self.vector("voice-webhook-form-post")
         let validator = TwilioSignatureValidator(authToken: vector.auth_token)
-        for signature in ["", "not base64!", String(vector.expected_signature.dropLast(2)), vector.expected_signature + "AA=="] {
+        for signature in [
+            "", "not base64!", String(vector.expected_signature.dropLast(2)), vector.expected_signature + "AA==",
+        ] {
             #expect(!validator.isValid(signature: signature, url: vector.url, parameters: vector.form))
         }
     }

@@ -16,7 +16,10 @@ import TwilioMedia
 struct MediaStreamRouteTests {
     static let streamURL = "wss://voice.example-movers.com/media-stream"
 
-    static func signedConfiguration(signature: String? = TestValues.validator.signature(url: streamURL), maxFrameSize: Int = 1 << 20)
+    static func signedConfiguration(
+        signature: String? = TestValues.validator.signature(url: streamURL),
+        maxFrameSize: Int = 1 << 20
+    )
         -> WebSocketClientConfiguration
     {
         var headers: HTTPFields = [:]
@@ -77,7 +80,9 @@ struct MediaStreamRouteTests {
                     try await outbound.write(.text(Self.mediaMessage(streamSid: "MZ1", chunk: chunk)))
                 }
                 try await outbound.write(.text(#"{"event":"mark","streamSid":"MZ1","mark":{"name":"m1"}}"#))
-                try await outbound.write(.text(#"{"event":"dtmf","streamSid":"MZ1","dtmf":{"track":"inbound_track","digit":"7"}}"#))
+                try await outbound.write(
+                    .text(#"{"event":"dtmf","streamSid":"MZ1","dtmf":{"track":"inbound_track","digit":"7"}}"#)
+                )
                 try await outbound.write(.text(#"{"event":"somethingNew","streamSid":"MZ1"}"#))
                 #expect(try await Self.waitForActiveCalls(1, client) == 1)
                 #expect(await registry.call("CA1")?.phase == .streaming(streamSid: "MZ1"))
@@ -193,7 +198,9 @@ struct MediaStreamRouteTests {
                 try await outbound.write(.text(String(repeating: "x", count: 100 * 1024)))
             case .frameOverTheTransportLimit:
                 try await outbound.write(.text(start))
-                try await outbound.write(.text(String(repeating: "z", count: MediaStreamController.maximumFrameBytes + 1)))
+                try await outbound.write(
+                    .text(String(repeating: "z", count: MediaStreamController.maximumFrameBytes + 1))
+                )
             case .hugeFragmentedMessage:
                 try await outbound.write(.text(start))
                 try await outbound.withTextMessageWriter { write in
@@ -244,7 +251,9 @@ struct MediaStreamRouteTests {
         }
         let closingLogs = logs.entries.filter {
             $0.level == .warning
-                && ["Closing media stream", "Media stream failed", "Media stream ended without stop"].contains($0.message)
+                && ["Closing media stream", "Media stream failed", "Media stream ended without stop"].contains(
+                    $0.message
+                )
         }
         #expect(closingLogs.count == 1)
         if badInput != .frameOverTheTransportLimit {

@@ -24,7 +24,10 @@ enum TestValues {
 
     static let validator = TwilioSignatureValidator(authToken: authToken)
 
-    static func incomingCallForm(callSid: String = "CA0123456789abcdef0123456789abcdef", from: String = callerNumber)
+    static func incomingCallForm(
+        callSid: String = "CA0123456789abcdef0123456789abcdef",
+        from: String = callerNumber
+    )
         -> [(name: String, value: String)]
     {
         [
@@ -44,10 +47,17 @@ enum TestValues {
     }
 
     /// Headers of a form POST signed for `url` with `token`.
-    static func signedFormHeaders(url: String, fields: [(name: String, value: String)], token: String = authToken)
+    static func signedFormHeaders(
+        url: String,
+        fields: [(name: String, value: String)],
+        token: String = authToken
+    )
         -> HTTPFields
     {
-        let signature = TwilioSignatureValidator(authToken: token).signature(url: url, parameters: FormParameters(fields))
+        let signature = TwilioSignatureValidator(authToken: token).signature(
+            url: url,
+            parameters: FormParameters(fields)
+        )
         return [
             .contentType: "application/x-www-form-urlencoded",
             signatureHeader: signature,

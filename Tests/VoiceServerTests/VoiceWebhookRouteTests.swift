@@ -17,7 +17,10 @@ import VoiceTesting
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
-                let report = try JSONDecoder().decode(HealthController.Report.self, from: Data(String(buffer: response.body).utf8))
+                let report = try JSONDecoder().decode(
+                    HealthController.Report.self,
+                    from: Data(String(buffer: response.body).utf8)
+                )
                 #expect(report.status == "ok")
                 #expect(report.version == VoiceServerVersion.current)
                 #expect(report.uptimeSeconds >= 0)
