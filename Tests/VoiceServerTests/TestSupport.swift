@@ -133,3 +133,35 @@ func withVoiceServer<Value: Sendable>(
         try await test(client, registry)
     }
 }
+
+extension TestClientProtocol {
+    /// POSTs `fields` as a form body with exactly `headers`.
+    func postForm(
+        _ uri: String,
+        fields: [(name: String, value: String)],
+        headers: HTTPFields
+    ) async throws
+        -> TestResponse
+    {
+        try await execute(
+            uri: uri,
+            method: .post,
+            headers: headers,
+            body: ByteBuffer(string: TestValues.formBody(fields))
+        ) { $0 }
+    }
+
+    /// POSTs `fields` as a form body signed, as Twilio would, for the public URL `signedURL`.
+    func postForm(
+        _ uri: String,
+        fields: [(name: String, value: String)],
+        signedFor signedURL: String,
+        token: String = TestValues.authToken
+    ) async throws -> TestResponse {
+        try await postForm(
+            uri,
+            fields: fields,
+            headers: TestValues.signedFormHeaders(url: signedURL, fields: fields, token: token)
+        )
+    }
+}

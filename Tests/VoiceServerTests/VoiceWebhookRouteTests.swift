@@ -32,30 +32,24 @@ import VoiceTesting
     @Test func signedIncomingCallGetsStreamTwiML() async throws {
         let fields = TestValues.incomingCallForm()
         try await withVoiceServer { client, registry in
-            try await client.execute(
-                uri: "/voice/incoming",
-                method: .post,
-                headers: TestValues.signedFormHeaders(url: Self.incomingURL, fields: fields),
-                body: ByteBuffer(string: TestValues.formBody(fields))
-            ) { response in
-                #expect(response.status == .ok)
-                #expect(response.headers[.contentType]?.hasPrefix("text/xml") == true)
-                let twiml = try TwiMLElement.parse(String(buffer: response.body))
-                #expect(twiml.name == "Response")
-                #expect(twiml.children.map(\.name) == ["Connect", "Say", "Hangup"])
-                let stream = try #require(twiml.child("Connect")?.child("Stream"))
-                #expect(stream.attributes["url"] == "wss://voice.example-movers.com/media-stream")
-                var parameters: [String: String] = [:]
-                for parameter in stream.children where parameter.name == "Parameter" {
-                    parameters[parameter.attributes["name"] ?? ""] = parameter.attributes["value"]
-                }
-                #expect(parameters["callSid"] == "CA0123456789abcdef0123456789abcdef")
-                #expect(parameters["from"] == TestValues.callerNumber)
-                #expect(parameters["to"] == "+15005550006")
-                let token = try #require(parameters["streamToken"])
-                #expect(TestValues.validator.isValid(streamToken: token, callSid: "CA0123456789abcdef0123456789abcdef"))
-                #expect(twiml.child("Say")?.text.contains("NYC Quick Movers") == true)
+            let response = try await client.postForm("/voice/incoming", fields: fields, signedFor: Self.incomingURL)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType]?.hasPrefix("text/xml") == true)
+            let twiml = try TwiMLElement.parse(String(buffer: response.body))
+            #expect(twiml.name == "Response")
+            #expect(twiml.children.map(\.name) == ["Connect", "Say", "Hangup"])
+            let stream = try #require(twiml.child("Connect")?.child("Stream"))
+            #expect(stream.attributes["url"] == "wss://voice.example-movers.com/media-stream")
+            var parameters: [String: String] = [:]
+            for parameter in stream.children where parameter.name == "Parameter" {
+                parameters[parameter.attributes["name"] ?? ""] = parameter.attributes["value"]
             }
+            #expect(parameters["callSid"] == "CA0123456789abcdef0123456789abcdef")
+            #expect(parameters["from"] == TestValues.callerNumber)
+            #expect(parameters["to"] == "+15005550006")
+            let token = try #require(parameters["streamToken"])
+            #expect(TestValues.validator.isValid(streamToken: token, callSid: "CA0123456789abcdef0123456789abcdef"))
+            #expect(twiml.child("Say")?.text.contains("NYC Quick Movers") == true)
             let call = await registry.call("CA0123456789abcdef0123456789abcdef")
             #expect(call?.from == TestValues.callerNumber)
             #expect(call?.phase == .answered)
@@ -65,17 +59,11 @@ import VoiceTesting
     @Test func parameterValuesAreXMLEscaped() async throws {
         let fields = TestValues.incomingCallForm(from: #"client:a&b<c>"d'"#)
         try await withVoiceServer { client, _ in
-            try await client.execute(
-                uri: "/voice/incoming",
-                method: .post,
-                headers: TestValues.signedFormHeaders(url: Self.incomingURL, fields: fields),
-                body: ByteBuffer(string: TestValues.formBody(fields))
-            ) { response in
-                #expect(response.status == .ok)
-                let twiml = try TwiMLElement.parse(String(buffer: response.body))
-                let parameters = twiml.child("Connect")?.child("Stream")?.children ?? []
-                #expect(parameters.contains { $0.attributes == ["name": "from", "value": #"client:a&b<c>"d'"#] })
-            }
+            let response = try await client.postForm("/voice/incoming", fields: fields, signedFor: Self.incomingURL)
+            #expect(response.status == .ok)
+            let twiml = try TwiMLElement.parse(String(buffer: response.body))
+            let parameters = twiml.child("Connect")?.child("Stream")?.children ?? []
+            #expect(parameters.contains { $0.attributes == ["name": "from", "value": #"client:a&b<c>"d'"#] })
         }
     }
 
@@ -202,17 +190,11 @@ import VoiceTesting
             headers[HTTPField.Name(name)!] = value
         }
         try await withVoiceServer(environment: environment) { [headers] client, _ in
-            try await client.execute(
-                uri: "/voice/incoming",
-                method: .post,
-                headers: headers,
-                body: ByteBuffer(string: TestValues.formBody(fields))
-            ) { response in
-                #expect(response.status == (proxyCase.accepted ? .ok : .forbidden))
-                if let streamURL = proxyCase.streamURL {
-                    let twiml = try TwiMLElement.parse(String(buffer: response.body))
-                    #expect(twiml.child("Connect")?.child("Stream")?.attributes["url"] == streamURL)
-                }
+            let response = try await client.postForm("/voice/incoming", fields: fields, headers: headers)
+            #expect(response.status == (proxyCase.accepted ? .ok : .forbidden))
+            if let streamURL = proxyCase.streamURL {
+                let twiml = try TwiMLElement.parse(String(buffer: response.body))
+                #expect(twiml.child("Connect")?.child("Stream")?.attributes["url"] == streamURL)
             }
         }
     }
@@ -220,23 +202,15 @@ import VoiceTesting
     @Test func theQueryStringIsPartOfTheSignedURL() async throws {
         let fields = TestValues.incomingCallForm()
         try await withVoiceServer { client, _ in
-            let body = ByteBuffer(string: TestValues.formBody(fields))
-            try await client.execute(
-                uri: "/voice/incoming?tenant=a%20b&x=1",
-                method: .post,
-                headers: TestValues.signedFormHeaders(url: Self.incomingURL + "?tenant=a%20b&x=1", fields: fields),
-                body: body
-            ) { response in
-                #expect(response.status == .ok)
-            }
-            try await client.execute(
-                uri: "/voice/incoming?tenant=a%20b&x=1",
-                method: .post,
-                headers: TestValues.signedFormHeaders(url: Self.incomingURL, fields: fields),
-                body: body
-            ) { response in
-                #expect(response.status == .forbidden)
-            }
+            let uri = "/voice/incoming?tenant=a%20b&x=1"
+            let withQuery = try await client.postForm(
+                uri,
+                fields: fields,
+                signedFor: Self.incomingURL + "?tenant=a%20b&x=1"
+            )
+            #expect(withQuery.status == .ok)
+            let withoutQuery = try await client.postForm(uri, fields: fields, signedFor: Self.incomingURL)
+            #expect(withoutQuery.status == .forbidden)
         }
     }
 
@@ -244,18 +218,16 @@ import VoiceTesting
         let logs = LogRecorder()
         let fields = TestValues.incomingCallForm()
         try await withVoiceServer(environment: [:], logs: logs) { client, _ in
-            try await client.execute(
-                uri: "/voice/incoming",
-                method: .post,
-                headers: [.contentType: "application/x-www-form-urlencoded", .init("Host")!: "localhost:8080"],
-                body: ByteBuffer(string: TestValues.formBody(fields))
-            ) { response in
-                #expect(response.status == .ok)
-                let twiml = try TwiMLElement.parse(String(buffer: response.body))
-                let stream = try #require(twiml.child("Connect")?.child("Stream"))
-                #expect(stream.attributes["url"] == "wss://localhost:8080/media-stream")
-                #expect(!stream.children.contains { $0.attributes["name"] == "streamToken" })
-            }
+            let response = try await client.postForm(
+                "/voice/incoming",
+                fields: fields,
+                headers: [.contentType: "application/x-www-form-urlencoded", .init("Host")!: "localhost:8080"]
+            )
+            #expect(response.status == .ok)
+            let twiml = try TwiMLElement.parse(String(buffer: response.body))
+            let stream = try #require(twiml.child("Connect")?.child("Stream"))
+            #expect(stream.attributes["url"] == "wss://localhost:8080/media-stream")
+            #expect(!stream.children.contains { $0.attributes["name"] == "streamToken" })
         }
         let warnings = logs.entries.filter { $0.level == .warning && $0.message.contains("signatures are NOT checked") }
         #expect(warnings.count == 1)
@@ -264,14 +236,8 @@ import VoiceTesting
     @Test func missingCallSidIsABadRequest() async throws {
         let fields = TestValues.incomingCallForm().filter { $0.name != "CallSid" }
         try await withVoiceServer { client, _ in
-            try await client.execute(
-                uri: "/voice/incoming",
-                method: .post,
-                headers: TestValues.signedFormHeaders(url: Self.incomingURL, fields: fields),
-                body: ByteBuffer(string: TestValues.formBody(fields))
-            ) { response in
-                #expect(response.status == .badRequest)
-            }
+            let response = try await client.postForm("/voice/incoming", fields: fields, signedFor: Self.incomingURL)
+            #expect(response.status == .badRequest)
         }
     }
 
@@ -280,14 +246,8 @@ import VoiceTesting
         accountFields[0].value = "AC99999999999999999999999999999999"
         let fields = accountFields
         try await withVoiceServer { client, registry in
-            try await client.execute(
-                uri: "/voice/incoming",
-                method: .post,
-                headers: TestValues.signedFormHeaders(url: Self.incomingURL, fields: fields),
-                body: ByteBuffer(string: TestValues.formBody(fields))
-            ) { response in
-                #expect(response.status == .forbidden)
-            }
+            let response = try await client.postForm("/voice/incoming", fields: fields, signedFor: Self.incomingURL)
+            #expect(response.status == .forbidden)
             #expect(await registry.call("CA0123456789abcdef0123456789abcdef") == nil)
         }
     }
@@ -295,14 +255,8 @@ import VoiceTesting
     @Test func anOversizedBodyIsRefused() async throws {
         let fields = TestValues.incomingCallForm() + [("Padding", String(repeating: "x", count: 70 * 1024))]
         try await withVoiceServer { client, _ in
-            try await client.execute(
-                uri: "/voice/incoming",
-                method: .post,
-                headers: TestValues.signedFormHeaders(url: Self.incomingURL, fields: fields),
-                body: ByteBuffer(string: TestValues.formBody(fields))
-            ) { response in
-                #expect(response.status == .contentTooLarge)
-            }
+            let response = try await client.postForm("/voice/incoming", fields: fields, signedFor: Self.incomingURL)
+            #expect(response.status == .contentTooLarge)
         }
     }
 
@@ -318,14 +272,8 @@ import VoiceTesting
         try await withVoiceServer { client, registry in
             for (status, sequence) in [("completed", 2), ("in-progress", 1), ("completed", 2), ("ringing", 0)] {
                 let form = fields(status, sequence)
-                try await client.execute(
-                    uri: "/voice/status",
-                    method: .post,
-                    headers: TestValues.signedFormHeaders(url: url, fields: form),
-                    body: ByteBuffer(string: TestValues.formBody(form))
-                ) { response in
-                    #expect(response.status == .ok)
-                }
+                let response = try await client.postForm("/voice/status", fields: form, signedFor: url)
+                #expect(response.status == .ok)
             }
             let call = try #require(await registry.call("CA1"))
             #expect(call.statusUpdates.map(\.status) == ["ringing", "in-progress", "completed"])
@@ -361,22 +309,15 @@ import VoiceTesting
         let logs = LogRecorder()
         let fields = TestValues.incomingCallForm()
         try await withVoiceServer(logs: logs) { client, _ in
-            try await client.execute(
-                uri: "/voice/incoming",
-                method: .post,
-                headers: TestValues.signedFormHeaders(url: Self.incomingURL, fields: fields),
-                body: ByteBuffer(string: TestValues.formBody(fields))
-            ) { response in
-                #expect(response.status == .ok)
-            }
-            try await client.execute(
-                uri: "/voice/incoming",
-                method: .post,
-                headers: TestValues.signedFormHeaders(url: Self.incomingURL, fields: fields, token: "wrong"),
-                body: ByteBuffer(string: TestValues.formBody(fields))
-            ) { response in
-                #expect(response.status == .forbidden)
-            }
+            let accepted = try await client.postForm("/voice/incoming", fields: fields, signedFor: Self.incomingURL)
+            #expect(accepted.status == .ok)
+            let refused = try await client.postForm(
+                "/voice/incoming",
+                fields: fields,
+                signedFor: Self.incomingURL,
+                token: "wrong"
+            )
+            #expect(refused.status == .forbidden)
         }
         let lines = logs.entries.map(\.line)
         #expect(lines.contains { $0.contains("from=***2671") })
