@@ -1,0 +1,295 @@
+import Foundation
+import Logging
+import RealtimeAPI
+import Synchronization
+import TwilioMedia
+
+/// One call: a Twilio media stream bridged to one Realtime session.
+///
+/// Two parties drive it. The media-stream reader hands every Twilio message to ``receiveFromTwilio(_:)``;
+/// ``runRealtime()`` owns the Realtime socket and the call's tool tasks. The decisions live in a
+/// ``CallStateMachine`` behind a lock; the I/O each decision asks for is done by the party that fed the event,
+/// outside the lock, in the order returned. When the Realtime side ends, for whatever reason, it closes the Twilio
+/// stream; when the Twilio side ends, its owner cancels ``runRealtime()``.
+package final class CallSession: Sendable {
+    package struct Configuration: Sendable {
+        package var businessName: String
+        package var timeZone: TimeZone
+        package var voice: String
+        package var transcriptionModel: String?
+        /// How long a tool call may take before the model is told it failed.
+        package var toolDeadline: Duration
+
+        package init(
+            businessName: String,
+            timeZone: TimeZone,
+            voice: String,
+            transcriptionModel: String?,
+            toolDeadline: Duration
+        ) {
+            self.businessName = businessName
+            self.timeZone = timeZone
+            self.voice = voice
+            self.transcriptionModel = transcriptionModel
+            self.toolDeadline = toolDeadline
+        }
+    }
+
+    /// Caller audio that arrives while the Realtime socket is still opening is kept, up to this many frames
+    /// (3 s of 20 ms frames); older frames are dropped beyond it.
+    package static let maximumBufferedFrames = 150
+
+    private struct State: Sendable {
+        var machine: CallStateMachine?
+        var writer: RealtimeEventWriter?
+        var bufferedAudio: [String] = []
+        var finished = false
+    }
+
+    private let start: TwilioInboundMessage.Start
+    private let callerNumber: String?
+    private let configuration: Configuration
+    private let connector: RealtimeConnector?
+    private let tools: any ToolProvider
+    private let twilio: any TwilioStreamWriter
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    /// - Parameters:
+    ///   - connector: `nil` when no API key is configured: the call ends at once, so the caller hears the apology.
+    ///   - logger: should carry the call's `call_sid` and `stream_sid`.
+    package init(
+        start: TwilioInboundMessage.Start,
+        callerNumber: String?,
+        configuration: Configuration,
+        connector: RealtimeConnector?,
+        tools: any ToolProvider,
+        twilio: any TwilioStreamWriter,
+        logger: Logger
+    ) {
+        self.start = start
+        self.callerNumber = callerNumber
+        self.configuration = configuration
+        self.connector = connector
+        self.tools = tools
+        self.twilio = twilio
+        self.logger = logger
+    }
+
+    /// Whether the Realtime side has ended (and closed the Twilio stream).
+    package var isFinished: Bool { state.withLock { $0.finished } }
+
+    // MARK: Twilio side
+
+    /// Handles a `media`, `mark` or `dtmf` message from Twilio.
+    package func receiveFromTwilio(_ message: TwilioInboundMessage) async {
+        switch message {
+        case .media(let media):
+            let writer = state.withLock { state -> RealtimeEventWriter? in
+                guard let writer = state.writer else {
+                    guard !state.finished else { return nil }
+                    state.bufferedAudio.append(media.payload)
+                    if state.bufferedAudio.count > Self.maximumBufferedFrames { state.bufferedAudio.removeFirst() }
+                    return nil
+                }
+                return writer
+            }
+            guard let writer else { return }
+            do {
+                try await writer.send(.inputAudioBufferAppend(audio: media.payload))
+            } catch {
+                logger.debug("Caller audio not relayed", metadata: ["reason": "\(error)"])
+            }
+        case .mark(let mark):
+            let now = ContinuousClock.now
+            state.withLock { $0.machine?.markEchoed(mark.name, at: now) }
+        case .dtmf(let dtmf):
+            logger.info("Caller pressed a key", metadata: ["digit": "\(dtmf.digit)"])
+        case .connected, .start, .stop, .unknown:
+            break
+        }
+    }
+
+    // MARK: Realtime side
+
+    /// Opens the Realtime session and runs the call until either side ends it; then closes the Twilio stream.
+    package func runRealtime() async {
+        defer { state.withLock { $0.finished = true } }
+        guard let connector else {
+            logger.warning("No OPENAI_API_KEY: ending the stream so the caller hears the apology")
+            await finish()
+            return
+        }
+        let definitions: [ToolDefinition]
+        do {
+            definitions = try await tools.tools()
+        } catch {
+            logger.error("Tools unavailable; the call goes on without them", metadata: ["reason": "\(error)"])
+            definitions = []
+        }
+        let now = Date()
+        let instructions = AssistantInstructions(
+            businessName: configuration.businessName,
+            timeZone: configuration.timeZone,
+            callerNumber: callerNumber
+        )
+        let machine = CallStateMachine(
+            streamSid: start.streamSid,
+            session: RealtimeSessionConfiguration(
+                instructions: instructions.render(now: now),
+                voice: configuration.voice,
+                transcriptionModel: configuration.transcriptionModel,
+                tools: definitions.map {
+                    RealtimeFunctionTool(name: $0.name, description: $0.description, parameters: $0.parameters)
+                }
+            ),
+            greetingInstructions: instructions.greeting(now: now),
+            toolsWithSideEffects: Set(definitions.filter(\.hasSideEffects).map(\.name))
+        )
+
+        do {
+            try await connector.connect(logger: logger) { writer, events in
+                try await self.converse(machine: machine, writer: writer, events: events)
+            }
+            logger.info("Realtime session closed by the service")
+        } catch is CancellationError {
+            logger.debug("Realtime session ended with the call")
+        } catch {
+            logger.error("Realtime session failed", metadata: ["reason": "\(error)"])
+        }
+        await finish()
+    }
+
+    private func converse(
+        machine: CallStateMachine,
+        writer: RealtimeEventWriter,
+        events: RealtimeServerEvents
+    ) async throws {
+        let (setUp, buffered) = state.withLock { state in
+            state.machine = machine
+            state.writer = writer
+            defer { state.bufferedAudio = [] }
+            return (state.machine?.realtimeConnected() ?? [], state.bufferedAudio)
+        }
+        logger.info("Realtime session open")
+        try await perform(setUp, writer: writer)
+        for audio in buffered {
+            try await writer.send(.inputAudioBufferAppend(audio: audio))
+        }
+        try await withThrowingDiscardingTaskGroup { toolTasks in
+            for try await event in events {
+                let now = ContinuousClock.now
+                let actions = state.withLock { $0.machine?.receive(event, at: now) ?? [] }
+                for action in actions {
+                    if case .runTool(let invocation) = action {
+                        toolTasks.addTask { await self.runTool(invocation, writer: writer) }
+                    } else {
+                        try await perform([action], writer: writer)
+                    }
+                }
+            }
+            // The service closed the session: the call is over, and so are its tool calls.
+            toolTasks.cancelAll()
+        }
+    }
+
+    private func perform(_ actions: [CallStateMachine.Action], writer: RealtimeEventWriter) async throws {
+        for action in actions {
+            switch action {
+            case .sendToRealtime(let event):
+                try await writer.send(event)
+            case .sendToTwilio(let message):
+                do {
+                    try await twilio.send(message)
+                } catch {
+                    logger.debug("Twilio stream closed; message dropped", metadata: ["reason": "\(error)"])
+                }
+            case .report(let report):
+                log(report)
+            case .runTool(let invocation):
+                logger.error("A tool call was not started", metadata: ["tool": "\(invocation.name)"])
+            }
+        }
+    }
+
+    private func runTool(_ invocation: CallStateMachine.ToolInvocation, writer: RealtimeEventWriter) async {
+        let started = ContinuousClock.now
+        let call = ToolCall(
+            name: invocation.name,
+            arguments: invocation.arguments,
+            callID: invocation.callID,
+            callSid: start.callSid,
+            callerNumber: callerNumber
+        )
+        await ToolRunner(provider: tools, deadline: configuration.toolDeadline).run(call) { outcome in
+            let elapsed = ContinuousClock.now - started
+            self.logger.info(
+                "Tool call",
+                metadata: [
+                    "tool": "\(invocation.name)",
+                    "outcome": "\(outcome.label)",
+                    "latency_ms": "\(Self.milliseconds(elapsed))",
+                ]
+            )
+            guard !Task.isCancelled else { return }
+            do {
+                try await writer.send(
+                    .conversationItemCreate(.functionCallOutput(callID: invocation.callID, output: outcome.output))
+                )
+                let actions = self.state.withLock {
+                    $0.machine?.toolOutputSent(callID: invocation.callID, responseID: invocation.responseID) ?? []
+                }
+                try await self.perform(actions, writer: writer)
+            } catch {
+                self.logger.debug("Tool output not delivered", metadata: ["reason": "\(error)"])
+            }
+        }
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+
+    private func finish() async {
+        state.withLock {
+            $0.writer = nil
+            $0.finished = true
+            $0.bufferedAudio = []
+        }
+        await twilio.close()
+    }
+
+    private func log(_ report: CallStateMachine.Report) {
+        switch report {
+        case .callerSaid(let text):
+            logger.debug("Caller said", metadata: ["text": "\(text)"])
+        case .assistantSaid(let text):
+            logger.debug("Assistant said", metadata: ["text": "\(text)"])
+        case .usage(let responseID, let usage):
+            logger.debug(
+                "Response usage",
+                metadata: [
+                    "response_id": "\(responseID)", "input_tokens": "\(usage.inputTokens)",
+                    "output_tokens": "\(usage.outputTokens)",
+                ]
+            )
+        case .realtimeError(let error):
+            // None of these end the call: a failed truncate or cancel leaves the session usable.
+            let benign = ["response_cancel_not_active"].contains(error.code ?? "")
+            logger.log(
+                level: benign ? .debug : .warning,
+                "Realtime error",
+                metadata: ["code": "\(error.code ?? "none")", "message": "\(error.message)"]
+            )
+        case .bargeIn(let itemID, let heardMilliseconds):
+            logger.info(
+                "Caller interrupted",
+                metadata: ["item_id": "\(itemID ?? "none")", "heard_ms": "\(heardMilliseconds.map(String.init) ?? "none")"]
+            )
+        case .truncated(let itemID, let audioEndMilliseconds):
+            logger.debug("Assistant item truncated", metadata: ["item_id": "\(itemID)", "audio_end_ms": "\(audioEndMilliseconds)"])
+        case .toolSkipped(let name, let callID):
+            logger.info("Tool call skipped: its response was interrupted", metadata: ["tool": "\(name)", "call_id": "\(callID)"])
+        }
+    }
+}

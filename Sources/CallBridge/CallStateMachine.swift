@@ -1,0 +1,213 @@
+import RealtimeAPI
+import TwilioMedia
+
+/// The decisions of one call, as a plain value: what to relay, when to clear and truncate on barge-in, which tool
+/// calls to run, and when to ask for the next response. Feed it events; do the I/O it returns, in order.
+package struct CallStateMachine: Sendable {
+    package enum Action: Sendable, Equatable {
+        case sendToRealtime(RealtimeClientEvent)
+        case sendToTwilio(TwilioOutboundMessage)
+        case runTool(ToolInvocation)
+        case report(Report)
+    }
+
+    package struct ToolInvocation: Sendable, Equatable {
+        package var callID: String
+        package var name: String
+        package var arguments: String
+        package var responseID: String
+    }
+
+    /// Things worth a log line or a call record; no I/O.
+    package enum Report: Sendable, Equatable {
+        case callerSaid(String)
+        case assistantSaid(String)
+        case usage(responseID: String, RealtimeUsage)
+        case realtimeError(RealtimeError)
+        case bargeIn(itemID: String?, heardMilliseconds: Int?)
+        case truncated(itemID: String, audioEndMilliseconds: Int)
+        case toolSkipped(name: String, callID: String)
+    }
+
+    /// A response's tool calls and whether its follow-up may be asked for.
+    private struct ResponseProgress: Sendable {
+        var done = false
+        /// The caller talked over it (or it was cancelled): no follow-up, and side-effect tools are not run.
+        var interrupted = false
+        var calls: Set<String> = []
+        var answered: Set<String> = []
+    }
+
+    private let streamSid: String
+    private let session: RealtimeSessionConfiguration
+    private let greetingInstructions: String
+    private let toolsWithSideEffects: Set<String>
+
+    private var playback = PlaybackTracker()
+    private var greeted = false
+    private var activeResponseID: String?
+    private var responses: [String: ResponseProgress] = [:]
+    private var interruptedResponseIDs: Set<String> = []
+    /// A follow-up `response.create` that waits for the active response to finish.
+    private var followUpWaiting = false
+
+    /// Output for a side-effect tool call whose response the caller interrupted.
+    package static let skippedToolOutput =
+        #"{"error":"Not done: the caller interrupted before this ran. Confirm with the caller before trying again."}"#
+
+    package init(
+        streamSid: String,
+        session: RealtimeSessionConfiguration,
+        greetingInstructions: String,
+        toolsWithSideEffects: Set<String>
+    ) {
+        self.streamSid = streamSid
+        self.session = session
+        self.greetingInstructions = greetingInstructions
+        self.toolsWithSideEffects = toolsWithSideEffects
+    }
+
+    package var playbackTracker: PlaybackTracker { playback }
+
+    /// The Realtime socket is open: configure the session, once.
+    package mutating func realtimeConnected() -> [Action] {
+        [.sendToRealtime(.sessionUpdate(session))]
+    }
+
+    /// Twilio echoed a mark: the audio before it has played.
+    package mutating func markEchoed(_ name: String, at now: ContinuousClock.Instant) {
+        playback.markEchoed(name, at: now)
+    }
+
+    /// A tool call's output was sent to the service.
+    package mutating func toolOutputSent(callID: String, responseID: String) -> [Action] {
+        responses[responseID]?.answered.insert(callID)
+        return followUpIfReady(responseID)
+    }
+
+    package mutating func receive(_ event: RealtimeServerEvent, at now: ContinuousClock.Instant) -> [Action] {
+        switch event {
+        case .sessionUpdated:
+            guard !greeted else { return [] }
+            greeted = true
+            return [.sendToRealtime(.responseCreate(instructions: greetingInstructions))]
+
+        case .responseCreated(let responseID):
+            activeResponseID = responseID
+            if responses[responseID] == nil { responses[responseID] = ResponseProgress() }
+            return []
+
+        case .outputAudioDelta(let responseID, let itemID, let delta):
+            // Audio of a response the caller talked over must not play after the clear.
+            guard !interruptedResponseIDs.contains(responseID) else { return [] }
+            let mark = playback.audioSent(itemID: itemID, bytes: Self.decodedByteCount(ofBase64: delta), at: now)
+            return [
+                .sendToTwilio(.media(streamSid: streamSid, payload: delta)),
+                .sendToTwilio(.mark(streamSid: streamSid, name: mark)),
+            ]
+
+        case .speechStarted:
+            return bargeIn(at: now)
+
+        case .functionCallArgumentsDone(let responseID, _, let callID, let name, let arguments):
+            var progress = responses[responseID] ?? ResponseProgress()
+            progress.calls.insert(callID)
+            responses[responseID] = progress
+            if progress.interrupted, toolsWithSideEffects.contains(name) {
+                responses[responseID]?.answered.insert(callID)
+                return [
+                    .report(.toolSkipped(name: name, callID: callID)),
+                    .sendToRealtime(.conversationItemCreate(.functionCallOutput(callID: callID, output: Self.skippedToolOutput))),
+                ]
+            }
+            return [.runTool(ToolInvocation(callID: callID, name: name, arguments: arguments, responseID: responseID))]
+
+        case .responseDone(let response):
+            if activeResponseID == response.id { activeResponseID = nil }
+            var progress = responses[response.id] ?? ResponseProgress()
+            progress.done = true
+            if response.status == "cancelled" { progress.interrupted = true }
+            responses[response.id] = progress
+            var actions: [Action] = []
+            if let usage = response.usage { actions.append(.report(.usage(responseID: response.id, usage))) }
+            if followUpWaiting, activeResponseID == nil {
+                followUpWaiting = false
+                actions.append(.sendToRealtime(.responseCreate(instructions: nil)))
+            }
+            return actions + followUpIfReady(response.id)
+
+        case .error(let error):
+            return [.report(.realtimeError(error))]
+        case .inputTranscriptionCompleted(_, let transcript):
+            return [.report(.callerSaid(transcript))]
+        case .outputAudioTranscriptDone(_, _, let transcript):
+            return [.report(.assistantSaid(transcript))]
+        case .itemTruncated(let itemID, let audioEndMilliseconds):
+            return [.report(.truncated(itemID: itemID, audioEndMilliseconds: audioEndMilliseconds))]
+        case .sessionCreated, .speechStopped, .other:
+            return []
+        }
+    }
+
+    /// The caller started talking: stop what is playing, cut the items to what was heard, stop generating.
+    private mutating func bargeIn(at now: ContinuousClock.Instant) -> [Action] {
+        var actions: [Action] = []
+        var playingItem: (itemID: String, heardMilliseconds: Int)?
+        if playback.hasUnplayedAudio {
+            actions.append(.sendToTwilio(.clear(streamSid: streamSid)))
+            let cut = playback.clear(at: now)
+            playingItem = cut.first
+            for item in cut {
+                actions.append(
+                    .sendToRealtime(
+                        .conversationItemTruncate(
+                            itemID: item.itemID,
+                            contentIndex: 0,
+                            audioEndMilliseconds: item.heardMilliseconds
+                        )
+                    )
+                )
+            }
+        }
+        // Only the response still being generated is interrupted. A finished one keeps its follow-up: its tools
+        // may still be running, and their result must be spoken even if the caller said something meanwhile.
+        if let active = activeResponseID {
+            interruptedResponseIDs.insert(active)
+            responses[active]?.interrupted = true
+            actions.append(.sendToRealtime(.responseCancel(responseID: active)))
+        }
+        if !actions.isEmpty {
+            actions.insert(
+                .report(.bargeIn(itemID: playingItem?.itemID, heardMilliseconds: playingItem?.heardMilliseconds)),
+                at: 0
+            )
+        }
+        return actions
+    }
+
+    /// Exactly one `response.create` once every call of a finished response has its output.
+    private mutating func followUpIfReady(_ responseID: String) -> [Action] {
+        guard let progress = responses[responseID], progress.done, progress.answered.isSuperset(of: progress.calls)
+        else { return [] }
+        responses[responseID] = nil
+        guard !progress.calls.isEmpty, !progress.interrupted else { return [] }
+        guard activeResponseID == nil else {
+            followUpWaiting = true
+            return []
+        }
+        return [.sendToRealtime(.responseCreate(instructions: nil))]
+    }
+
+    /// Bytes a base64 string decodes to, without decoding it.
+    package static func decodedByteCount(ofBase64 text: String) -> Int {
+        let utf8 = text.utf8
+        var padding = 0
+        var index = utf8.endIndex
+        while padding < 2, index > utf8.startIndex {
+            index = utf8.index(before: index)
+            guard utf8[index] == UInt8(ascii: "=") else { break }
+            padding += 1
+        }
+        return utf8.count * 3 / 4 - padding
+    }
+}

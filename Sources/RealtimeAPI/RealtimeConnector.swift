@@ -1,0 +1,89 @@
+import Foundation
+import HTTPTypes
+import Logging
+import HummingbirdWSClient
+
+/// Opens Realtime sessions: a WebSocket to `OPENAI_REALTIME_URL?model=OPENAI_MODEL` with the API key as a bearer
+/// token (TLS for `wss`). No `OpenAI-Beta` header: the beta interface is retired.
+package struct RealtimeConnector: Sendable {
+    /// The full URL, model included.
+    package let url: String
+    private let apiKey: String
+
+    /// The Realtime service's events can be large (`session.updated` echoes the tools; audio deltas vary).
+    package static let maximumMessageBytes = 16 * 1024 * 1024
+
+    package init(baseURL: URL, model: String, apiKey: String) {
+        var components = URLComponents(url: baseURL, resolvingAgainstBaseURL: false)
+        var query = components?.queryItems ?? []
+        query.removeAll { $0.name == "model" }
+        query.append(URLQueryItem(name: "model", value: model))
+        components?.queryItems = query
+        self.url = components?.string ?? baseURL.absoluteString
+        self.apiKey = apiKey
+    }
+
+    /// Connects and runs `body` with the session; the socket closes when `body` returns or throws, or when the
+    /// task is cancelled. Throws if the connection or the upgrade fails.
+    package func connect(
+        logger: Logger,
+        _ body: @escaping @Sendable (RealtimeEventWriter, RealtimeServerEvents) async throws -> Void
+    ) async throws {
+        var headers = HTTPFields()
+        headers[.authorization] = "Bearer \(apiKey)"
+        let configuration = WebSocketClientConfiguration(
+            maxFrameSize: Self.maximumMessageBytes,
+            additionalHeaders: headers
+        )
+        try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
+            try await body(
+                RealtimeEventWriter(outbound: outbound),
+                RealtimeServerEvents(inbound: inbound, logger: logger)
+            )
+        }
+    }
+}
+
+/// Sends client events on an open session. Safe to use from several tasks; each event is one text frame.
+package struct RealtimeEventWriter: Sendable {
+    let outbound: WebSocketOutboundWriter
+
+    package func send(_ event: RealtimeClientEvent) async throws {
+        try await outbound.write(.text(event.jsonText))
+    }
+}
+
+/// The service's events, decoded. An event that cannot be read is logged and skipped, never fatal.
+package struct RealtimeServerEvents: AsyncSequence, Sendable {
+    package typealias Element = RealtimeServerEvent
+
+    let inbound: WebSocketInboundStream
+    let logger: Logger
+
+    package struct AsyncIterator: AsyncIteratorProtocol {
+        var messages: WebSocketInboundMessageStream.AsyncIterator
+        let logger: Logger
+
+        package mutating func next() async throws -> RealtimeServerEvent? {
+            while let message = try await messages.next() {
+                guard case .text(let text) = message else {
+                    logger.debug("Skipped a binary Realtime frame")
+                    continue
+                }
+                do {
+                    return try RealtimeServerEvent.decode(Array(text.utf8))
+                } catch {
+                    logger.warning("Skipped an unreadable Realtime event", metadata: ["reason": "\(error)"])
+                }
+            }
+            return nil
+        }
+    }
+
+    package func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(
+            messages: inbound.messages(maxSize: RealtimeConnector.maximumMessageBytes).makeAsyncIterator(),
+            logger: logger
+        )
+    }
+}

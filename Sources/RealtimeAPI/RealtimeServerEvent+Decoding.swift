@@ -1,0 +1,77 @@
+import Foundation
+
+extension RealtimeServerEvent: Decodable {
+    private enum Keys: String, CodingKey {
+        case type, error, response, delta, transcript, name, arguments
+        case itemID = "item_id", responseID = "response_id", callID = "call_id"
+        case audioStartMilliseconds = "audio_start_ms", audioEndMilliseconds = "audio_end_ms"
+    }
+
+    private struct ResponseID: Decodable {
+        var id: String
+    }
+
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        let type = try container.decode(String.self, forKey: .type)
+        switch type {
+        case "session.created":
+            self = .sessionCreated
+        case "session.updated":
+            self = .sessionUpdated
+        case "error":
+            self = .error(try container.decode(RealtimeError.self, forKey: .error))
+        case "input_audio_buffer.speech_started":
+            self = .speechStarted(
+                itemID: try container.decode(String.self, forKey: .itemID),
+                audioStartMilliseconds: try container.decodeIfPresent(Int.self, forKey: .audioStartMilliseconds) ?? 0
+            )
+        case "input_audio_buffer.speech_stopped":
+            self = .speechStopped(
+                itemID: try container.decode(String.self, forKey: .itemID),
+                audioEndMilliseconds: try container.decodeIfPresent(Int.self, forKey: .audioEndMilliseconds) ?? 0
+            )
+        case "response.created":
+            self = .responseCreated(responseID: try container.decode(ResponseID.self, forKey: .response).id)
+        case "response.output_audio.delta":
+            self = .outputAudioDelta(
+                responseID: try container.decode(String.self, forKey: .responseID),
+                itemID: try container.decode(String.self, forKey: .itemID),
+                delta: try container.decode(String.self, forKey: .delta)
+            )
+        case "response.output_audio_transcript.done":
+            self = .outputAudioTranscriptDone(
+                responseID: try container.decode(String.self, forKey: .responseID),
+                itemID: try container.decode(String.self, forKey: .itemID),
+                transcript: try container.decode(String.self, forKey: .transcript)
+            )
+        case "response.function_call_arguments.done":
+            self = .functionCallArgumentsDone(
+                responseID: try container.decode(String.self, forKey: .responseID),
+                itemID: try container.decode(String.self, forKey: .itemID),
+                callID: try container.decode(String.self, forKey: .callID),
+                name: try container.decode(String.self, forKey: .name),
+                arguments: try container.decode(String.self, forKey: .arguments)
+            )
+        case "response.done":
+            self = .responseDone(try container.decode(RealtimeResponse.self, forKey: .response))
+        case "conversation.item.truncated":
+            self = .itemTruncated(
+                itemID: try container.decode(String.self, forKey: .itemID),
+                audioEndMilliseconds: try container.decode(Int.self, forKey: .audioEndMilliseconds)
+            )
+        case "conversation.item.input_audio_transcription.completed":
+            self = .inputTranscriptionCompleted(
+                itemID: try container.decode(String.self, forKey: .itemID),
+                transcript: try container.decode(String.self, forKey: .transcript)
+            )
+        default:
+            self = .other(type: type)
+        }
+    }
+
+    /// Decodes one text frame from the service.
+    package static func decode(_ frame: some DataProtocol) throws -> RealtimeServerEvent {
+        try JSONDecoder().decode(RealtimeServerEvent.self, from: Data(frame))
+    }
+}
