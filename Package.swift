@@ -92,6 +92,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CallBridgeTests",
+            dependencies: ["CallBridge", "RealtimeAPI", "TwilioMedia"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "VoiceServerTests",
             dependencies: [
                 "VoiceServer",
