@@ -1,0 +1,417 @@
+import Foundation
+import HummingbirdWebSocket
+import Logging
+import NIOWebSocket
+import RealtimeAPI
+
+
+/// One session of the fake Realtime service. An actor: client events, voice activity and the response being
+/// generated all change the same state, one at a time.
+actor FakeRealtimeConnection {
+    private struct ActiveResponse {
+        var id: String
+        var items: [[String: JSONValue]] = []
+        var generator: Task<Void, Never>?
+    }
+
+    private let outbound: WebSocketOutboundWriter
+    private let options: FakeRealtimeServer.Options
+    private let observations: FakeRecorder<FakeRealtimeObservations>
+    private let logger: Logger
+
+    private var remainingScript: [ScriptedResponse]
+    private var callerTranscripts: [String]
+    private var nextID = 0
+
+    // Session settings, from session.update.
+    private var silenceDurationMilliseconds = 500
+    private var prefixPaddingMilliseconds = 300
+    private var createResponse = true
+    private var interruptResponse = true
+    private var transcribes = false
+
+    // Voice activity, timed by the audio received (8 bytes per millisecond), as the service does.
+    private var receivedBytes = 0
+    private var speaking = false
+    private var speechRunMilliseconds = 0
+    private var silenceRunMilliseconds = 0
+    private var userItemID: String?
+
+    private var active: ActiveResponse?
+    /// Milliseconds of audio sent per assistant item, for truncate checks.
+    private var assistantAudioMilliseconds: [String: Int] = [:]
+    private var deltaNumber = 0
+
+    init(
+        outbound: WebSocketOutboundWriter,
+        options: FakeRealtimeServer.Options,
+        observations: FakeRecorder<FakeRealtimeObservations>,
+        logger: Logger
+    ) {
+        self.outbound = outbound
+        self.options = options
+        self.observations = observations
+        self.logger = logger
+        self.remainingScript = options.script.responses
+        self.callerTranscripts = options.script.callerTranscripts
+    }
+
+    func open(sentBetaHeader: Bool) async {
+        if sentBetaHeader {
+            record { $0.violations.append("OpenAI-Beta header sent: the beta interface is retired") }
+            await sendError(code: "beta_api_shape_disabled", message: "The Realtime Beta API is no longer supported.")
+            try? await outbound.close(.unknown(4000), reason: "beta_api_shape_disabled")
+            return
+        }
+        await send(["type": "session.created", "session": ["type": "realtime", "id": .string(makeID("sess"))]])
+        await send(["type": "conversation.created", "conversation": ["id": .string(makeID("conv"))]])
+    }
+
+    func close() {
+        active?.generator?.cancel()
+        active = nil
+    }
+
+    func receive(_ text: String) async {
+        guard let event = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
+            record { $0.violations.append("a client frame that is not JSON") }
+            await sendError(code: "invalid_json", message: "The event could not be parsed as JSON.")
+            return
+        }
+        let problems = RealtimeEventShape.problems(in: event)
+        let type = event["type"]?.stringValue ?? "?"
+        record {
+            $0.clientEventTypes.append(type)
+            $0.violations.append(contentsOf: problems)
+        }
+        guard problems.isEmpty else {
+            await sendError(code: "invalid_value", message: problems.joined(separator: "; "))
+            return
+        }
+        switch type {
+        case "session.update": await sessionUpdate(event)
+        case "input_audio_buffer.append": await append(event["audio"]?.stringValue ?? "")
+        case "response.create": await responseCreate(event)
+        case "response.cancel": await responseCancel()
+        case "conversation.item.create": await itemCreate(event["item"] ?? .null)
+        case "conversation.item.truncate": await truncate(event)
+        default: break
+        }
+    }
+
+    // MARK: Client events
+
+    private func sessionUpdate(_ event: JSONValue) async {
+        guard let session = event["session"] else { return }
+        record { $0.sessionUpdates.append(session) }
+        let input = session["audio"]?["input"]
+        if let vad = input?["turn_detection"] {
+            silenceDurationMilliseconds = vad["silence_duration_ms"]?.intValue ?? silenceDurationMilliseconds
+            prefixPaddingMilliseconds = vad["prefix_padding_ms"]?.intValue ?? prefixPaddingMilliseconds
+            if case .bool(let value) = vad["create_response"] { createResponse = value }
+            if case .bool(let value) = vad["interrupt_response"] { interruptResponse = value }
+        }
+        transcribes = input?["transcription"]?["model"]?.stringValue != nil
+        await send(["type": "session.updated", "session": session])
+    }
+
+    private func responseCreate(_ event: JSONValue) async {
+        record { $0.responseCreates.append(event) }
+        guard active == nil else {
+            record { $0.activeResponseConflicts += 1 }
+            await sendError(
+                code: "conversation_already_has_active_response",
+                message: "Conversation already has an active response in progress."
+            )
+            return
+        }
+        await startResponse()
+    }
+
+    private func responseCancel() async {
+        guard active != nil else {
+            await sendError(code: "response_cancel_not_active", message: "Cancellation failed: no active response found")
+            return
+        }
+        await cancelActive(reason: "client_cancelled")
+    }
+
+    private func itemCreate(_ item: JSONValue) async {
+        let id = item["id"]?.stringValue ?? makeID("item")
+        if item["type"]?.stringValue == "function_call_output" {
+            let output = FakeRealtimeObservations.FunctionOutput(
+                callID: item["call_id"]?.stringValue ?? "",
+                output: item["output"]?.stringValue ?? ""
+            )
+            record { $0.functionOutputs.append(output) }
+        }
+        var stored = item.objectValue ?? [:]
+        stored["id"] = .string(id)
+        await send(["type": "conversation.item.added", "previous_item_id": .null, "item": .object(stored)])
+        await send(["type": "conversation.item.done", "previous_item_id": .null, "item": .object(stored)])
+    }
+
+    private func truncate(_ event: JSONValue) async {
+        let itemID = event["item_id"]?.stringValue ?? ""
+        let requested = event["audio_end_ms"]?.intValue ?? 0
+        let sent = assistantAudioMilliseconds[itemID]
+        let accepted = sent.map { requested <= $0 } ?? false
+        let truncation = FakeRealtimeObservations.Truncation(
+            itemID: itemID,
+            audioEndMilliseconds: requested,
+            sentMilliseconds: sent ?? 0,
+            accepted: accepted,
+            at: .now
+        )
+        record { $0.truncations.append(truncation) }
+        guard let sent else {
+            await sendError(code: "invalid_value", message: "Only model output audio messages can be truncated")
+            return
+        }
+        guard accepted else {
+            // The service's wording (openai-agents-python #2370, pipecat #931).
+            await sendError(
+                code: "invalid_value",
+                message: "Audio content of \(sent)ms is already shorter than \(requested)ms"
+            )
+            return
+        }
+        assistantAudioMilliseconds[itemID] = requested
+        await send(["type": "conversation.item.truncated", "item_id": .string(itemID), "content_index": 0, "audio_end_ms": .number(Double(requested))])
+    }
+
+    // MARK: Voice activity
+
+    private func append(_ audio: String) async {
+        guard let bytes = Data(base64Encoded: audio) else { return }
+        let startMilliseconds = receivedBytes / MuLaw.bytesPerMillisecond
+        receivedBytes += bytes.count
+        record { $0.audioReceivedBytes += bytes.count }
+        let frameMilliseconds = bytes.count / MuLaw.bytesPerMillisecond
+        let isSpeech = MuLaw.meanAmplitude(bytes) >= options.speechAmplitude
+        if isSpeech {
+            speechRunMilliseconds += frameMilliseconds
+            silenceRunMilliseconds = 0
+            if !speaking, speechRunMilliseconds >= options.speechStartMilliseconds {
+                speaking = true
+                await speechStarted(atMilliseconds: startMilliseconds + frameMilliseconds - speechRunMilliseconds)
+            }
+        } else {
+            speechRunMilliseconds = 0
+            guard speaking else { return }
+            silenceRunMilliseconds += frameMilliseconds
+            if silenceRunMilliseconds >= silenceDurationMilliseconds {
+                speaking = false
+                await speechStopped(atMilliseconds: startMilliseconds + frameMilliseconds)
+            }
+        }
+    }
+
+    private func speechStarted(atMilliseconds start: Int) async {
+        let itemID = makeID("item")
+        userItemID = itemID
+        record { $0.speechStarts.append(.now) }
+        await send([
+            "type": "input_audio_buffer.speech_started",
+            "item_id": .string(itemID),
+            "audio_start_ms": .number(Double(max(0, start - prefixPaddingMilliseconds))),
+        ])
+        if interruptResponse, active != nil {
+            await cancelActive(reason: "turn_detected")
+        }
+    }
+
+    private func speechStopped(atMilliseconds end: Int) async {
+        let itemID = userItemID ?? makeID("item")
+        await send(["type": "input_audio_buffer.speech_stopped", "item_id": .string(itemID), "audio_end_ms": .number(Double(end))])
+        await send(["type": "input_audio_buffer.committed", "item_id": .string(itemID), "previous_item_id": .null])
+        let item: JSONValue = [
+            "id": .string(itemID), "type": "message", "role": "user", "status": "completed",
+            "content": [["type": "input_audio", "transcript": .null]],
+        ]
+        await send(["type": "conversation.item.added", "previous_item_id": .null, "item": item])
+        if transcribes {
+            let transcript = callerTranscripts.isEmpty ? "(caller speech)" : callerTranscripts.removeFirst()
+            await send([
+                "type": "conversation.item.input_audio_transcription.completed", "item_id": .string(itemID),
+                "content_index": 0, "transcript": .string(transcript),
+                "usage": ["type": "duration", "seconds": 1],
+            ])
+        }
+        if createResponse, active == nil {
+            await startResponse()
+        }
+    }
+
+    // MARK: Responses
+
+    private func startResponse() async {
+        let scripted = remainingScript.isEmpty ? options.script.fallback : remainingScript.removeFirst()
+        let responseID = makeID("resp")
+        active = ActiveResponse(id: responseID)
+        await send(["type": "response.created", "response": ["id": .string(responseID), "object": "realtime.response", "status": "in_progress", "output": []]])
+        active?.generator = Task { await self.generate(scripted, responseID: responseID) }
+    }
+
+    private func isActive(_ responseID: String) -> Bool {
+        active?.id == responseID && !Task.isCancelled
+    }
+
+    private func generate(_ scripted: ScriptedResponse, responseID: String) async {
+        var outputIndex = 0
+        switch scripted {
+        case .speech(let transcript, let milliseconds):
+            guard await speak(transcript, milliseconds: milliseconds, responseID: responseID, outputIndex: outputIndex) else { return }
+        case .functionCalls(let calls, let preamble, let preambleMilliseconds):
+            if let preamble {
+                guard await speak(preamble, milliseconds: preambleMilliseconds, responseID: responseID, outputIndex: outputIndex) else { return }
+                outputIndex += 1
+            }
+            for call in calls {
+                guard isActive(responseID) else { return }
+                let itemID = makeID("item")
+                let callID = makeID("call")
+                record { $0.functionCalls[callID] = call }
+                var item: [String: JSONValue] = [
+                    "id": .string(itemID), "type": "function_call", "status": "in_progress", "call_id": .string(callID),
+                    "name": .string(call.name), "arguments": "",
+                ]
+                await send(["type": "response.output_item.added", "response_id": .string(responseID), "output_index": .number(Double(outputIndex)), "item": .object(item)])
+                await send([
+                    "type": "response.function_call_arguments.delta", "response_id": .string(responseID),
+                    "item_id": .string(itemID), "output_index": .number(Double(outputIndex)), "call_id": .string(callID),
+                    "delta": .string(call.arguments),
+                ])
+                try? await Task.sleep(for: options.deltaInterval)
+                guard isActive(responseID) else { return }
+                await send([
+                    "type": "response.function_call_arguments.done", "response_id": .string(responseID),
+                    "item_id": .string(itemID), "output_index": .number(Double(outputIndex)), "call_id": .string(callID),
+                    "name": .string(call.name), "arguments": .string(call.arguments),
+                ])
+                item["status"] = "completed"
+                item["arguments"] = .string(call.arguments)
+                await send(["type": "response.output_item.done", "response_id": .string(responseID), "output_index": .number(Double(outputIndex)), "item": .object(item)])
+                active?.items.append(item)
+                outputIndex += 1
+            }
+        }
+        guard isActive(responseID) else { return }
+        await finishActive(status: "completed", reason: nil)
+    }
+
+    /// Streams one assistant audio message; `false` if the response stopped being active.
+    private func speak(_ transcript: String, milliseconds: Int, responseID: String, outputIndex: Int) async -> Bool {
+        let itemID = makeID("item")
+        assistantAudioMilliseconds[itemID] = 0
+        record { $0.assistantItems.append(itemID) }
+        var item: [String: JSONValue] = [
+            "id": .string(itemID), "type": "message", "role": "assistant", "status": "in_progress", "content": [],
+        ]
+        let index = JSONValue.number(Double(outputIndex))
+        await send(["type": "response.output_item.added", "response_id": .string(responseID), "output_index": index, "item": .object(item)])
+        await send([
+            "type": "response.content_part.added", "response_id": .string(responseID), "item_id": .string(itemID),
+            "output_index": index, "content_index": 0, "part": ["type": "audio", "transcript": ""],
+        ])
+        var remaining = milliseconds
+        while remaining > 0 {
+            guard isActive(responseID) else { return false }
+            let chunk = min(remaining, options.deltaMilliseconds)
+            remaining -= chunk
+            deltaNumber += 1
+            var audio = MuLaw.tone(milliseconds: chunk)
+            // Each delta is unique, so a test can tell them apart at the caller's end.
+            audio[0] = UInt8(truncatingIfNeeded: deltaNumber)
+            audio[1] = UInt8(truncatingIfNeeded: deltaNumber >> 8)
+            let delta = Data(audio).base64EncodedString()
+            assistantAudioMilliseconds[itemID, default: 0] += chunk
+            let now = ContinuousClock.now
+            record {
+                $0.sentDeltas[itemID, default: []].append(delta)
+                $0.deltaSentAt[delta] = now
+            }
+            await send([
+                "type": "response.output_audio.delta", "response_id": .string(responseID), "item_id": .string(itemID),
+                "output_index": index, "content_index": 0, "delta": .string(delta),
+            ])
+            try? await Task.sleep(for: options.deltaInterval)
+        }
+        guard isActive(responseID) else { return false }
+        await send(["type": "response.output_audio.done", "response_id": .string(responseID), "item_id": .string(itemID), "output_index": index, "content_index": 0])
+        await send([
+            "type": "response.output_audio_transcript.done", "response_id": .string(responseID), "item_id": .string(itemID),
+            "output_index": index, "content_index": 0, "transcript": .string(transcript),
+        ])
+        item["status"] = "completed"
+        item["content"] = [["type": "output_audio", "transcript": .string(transcript)]]
+        await send(["type": "response.output_item.done", "response_id": .string(responseID), "output_index": index, "item": .object(item)])
+        active?.items.append(item)
+        return true
+    }
+
+    private func cancelActive(reason: String) async {
+        active?.generator?.cancel()
+        record { $0.responsesCancelled += 1 }
+        await finishActive(status: "cancelled", reason: reason)
+    }
+
+    private func finishActive(status: String, reason: String?) async {
+        guard let response = active else { return }
+        active = nil
+        let audioMilliseconds = response.items.compactMap { $0["id"]?.stringValue }.compactMap { assistantAudioMilliseconds[$0] }.reduce(0, +)
+        let inputAudioTokens = receivedBytes / MuLaw.bytesPerMillisecond / 100
+        let outputAudioTokens = audioMilliseconds / 50
+        var details: [String: JSONValue] = ["type": .string(status)]
+        if let reason { details["reason"] = .string(reason) }
+        await send([
+            "type": "response.done",
+            "response": [
+                "id": .string(response.id), "object": "realtime.response", "status": .string(status),
+                "status_details": .object(details), "output": .array(response.items.map(JSONValue.object)),
+                "usage": [
+                    "total_tokens": .number(Double(120 + inputAudioTokens + outputAudioTokens + 20)),
+                    "input_tokens": .number(Double(120 + inputAudioTokens)),
+                    "output_tokens": .number(Double(outputAudioTokens + 20)),
+                    "input_token_details": [
+                        "text_tokens": 120, "audio_tokens": .number(Double(inputAudioTokens)), "image_tokens": 0,
+                        "cached_tokens": 64,
+                        "cached_tokens_details": ["text_tokens": 64, "audio_tokens": 0, "image_tokens": 0],
+                    ],
+                    "output_token_details": ["text_tokens": 20, "audio_tokens": .number(Double(outputAudioTokens))],
+                ],
+            ],
+        ])
+    }
+
+    // MARK: Sending
+
+    private func makeID(_ prefix: String) -> String {
+        nextID += 1
+        return "\(prefix)_\(String(format: "%06d", nextID))"
+    }
+
+    private func send(_ fields: [String: JSONValue]) async {
+        var fields = fields
+        fields["event_id"] = .string(makeID("event"))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(JSONValue.object(fields)) else { return }
+        do {
+            try await outbound.write(.text(String(decoding: data, as: UTF8.self)))
+        } catch {
+            logger.debug("Fake Realtime could not send", metadata: ["reason": "\(error)"])
+        }
+    }
+
+    private func sendError(code: String, message: String) async {
+        await send([
+            "type": "error",
+            "error": ["type": "invalid_request_error", "code": .string(code), "message": .string(message), "param": .null, "event_id": .null],
+        ])
+    }
+
+    private func record(_ change: (inout FakeRealtimeObservations) -> Void) {
+        observations.withLock { change(&$0) }
+    }
+}

@@ -1,0 +1,48 @@
+import RealtimeAPI
+
+/// What the fake Realtime service saw and did, across all its connections; tests assert on it.
+package struct FakeRealtimeObservations: Sendable {
+    package struct Truncation: Sendable, Equatable {
+        package var itemID: String
+        package var audioEndMilliseconds: Int
+        /// Milliseconds of that item's audio the service had sent when the truncate arrived.
+        package var sentMilliseconds: Int
+        /// `false` when the service answered with an error (past the end, or not an assistant item).
+        package var accepted: Bool
+        package var at: ContinuousClock.Instant
+    }
+
+    package struct FunctionOutput: Sendable, Equatable {
+        package var callID: String
+        package var output: String
+    }
+
+    package var connections = 0
+    package var activeConnections = 0
+    package var refusedConnections = 0
+    /// The `model` query parameter of each connection.
+    package var models: [String] = []
+    /// The `type` of every client event received, in order.
+    package var clientEventTypes: [String] = []
+    /// Client events that were not valid GA events, with what was wrong.
+    package var violations: [String] = []
+    package var sessionUpdates: [JSONValue] = []
+    /// `response.create` events received, and how many of them found a response already active.
+    package var responseCreates: [JSONValue] = []
+    package var activeResponseConflicts = 0
+    package var truncations: [Truncation] = []
+    package var functionOutputs: [FunctionOutput] = []
+    /// Function calls the service asked for, by call ID.
+    package var functionCalls: [String: ScriptedFunctionCall] = [:]
+    package var responsesCancelled = 0
+    package var audioReceivedBytes = 0
+    /// Assistant audio sent, by item, in order: base64 deltas exactly as sent.
+    package var sentDeltas: [String: [String]] = [:]
+    /// Assistant audio items in the order they were created.
+    package var assistantItems: [String] = []
+    package var speechStarts: [ContinuousClock.Instant] = []
+    /// When each `response.output_audio.delta` was sent, by its payload (for relay latency).
+    package var deltaSentAt: [String: ContinuousClock.Instant] = [:]
+
+    package init() {}
+}

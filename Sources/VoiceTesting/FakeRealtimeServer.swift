@@ -1,0 +1,111 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import RealtimeAPI
+
+
+/// A stand-in for the OpenAI Realtime service on loopback: a real WebSocket server that speaks the GA protocol
+/// (`../shared/protocols/openai-realtime.md`). It checks the bearer key and every client event's shape, detects
+/// speech from the energy of the caller's µ-law audio, plays a ``FakeRealtimeScript`` with audio deltas sent
+/// faster than real time, interrupts itself when the caller talks, and answers truncates the way the service does.
+package final class FakeRealtimeServer: Sendable {
+    package struct Options: Sendable {
+        package var apiKey = "sk-fake-realtime-key"
+        package var script = FakeRealtimeScript(responses: [])
+        /// Audio per `response.output_audio.delta`.
+        package var deltaMilliseconds = 100
+        /// Pause between deltas: far shorter than the audio, as the real service generates faster than real time.
+        package var deltaInterval: Duration = .milliseconds(10)
+        /// Mean µ-law amplitude above which a frame is speech.
+        package var speechAmplitude = 1000
+        /// Consecutive speech before `speech_started`.
+        package var speechStartMilliseconds = 40
+
+        package init() {}
+    }
+
+    package let options: Options
+    package let port: Int
+    private let observationStore: FakeRecorder<FakeRealtimeObservations>
+
+    private init(options: Options, port: Int, observations: FakeRecorder<FakeRealtimeObservations>) {
+        self.options = options
+        self.port = port
+        self.observationStore = observations
+    }
+
+    /// The `OPENAI_REALTIME_URL` that reaches this server.
+    package var url: URL { URL(string: "ws://127.0.0.1:\(port)/v1/realtime")! }
+
+    package var observations: FakeRealtimeObservations {
+        observationStore.value
+    }
+
+    /// Polls until `condition` holds (every 10 ms), or fails after `timeout`.
+    package func waitUntil(
+        timeout: Duration = .seconds(10),
+        _ condition: (FakeRealtimeObservations) -> Bool
+    ) async throws -> FakeRealtimeObservations {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let current = observations
+            if condition(current) { return current }
+            guard ContinuousClock.now < deadline else { throw FakeTimeout(what: "the fake Realtime service") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Starts the server on a free loopback port, runs `body`, then stops the server.
+    package static func run<Value: Sendable>(
+        options: Options = Options(),
+        logger: Logger = Logger(label: "fake-realtime"),
+        _ body: (FakeRealtimeServer) async throws -> Value
+    ) async throws -> Value {
+        let observations = FakeRecorder(FakeRealtimeObservations())
+        let router = Router(context: BasicWebSocketRequestContext.self)
+        router.ws("v1/realtime") { request, _ in
+            guard request.headers[.authorization] == "Bearer \(options.apiKey)" else {
+                observations.withLock { $0.refusedConnections += 1 }
+                throw HTTPError(.unauthorized, message: "Incorrect API key provided.")
+            }
+            return .upgrade([:])
+        } onUpgrade: { inbound, outbound, context in
+            let model = context.request.uri.queryParameters["model"].map(String.init) ?? ""
+            let sentBetaHeader = context.request.headers[HTTPField.Name("OpenAI-Beta")!] != nil
+            observations.withLock {
+                $0.connections += 1
+                $0.activeConnections += 1
+                $0.models.append(model)
+            }
+            let connection = FakeRealtimeConnection(
+                outbound: outbound,
+                options: options,
+                observations: observations,
+                logger: context.logger
+            )
+            await connection.open(sentBetaHeader: sentBetaHeader)
+            do {
+                for try await message in inbound.messages(maxSize: 1 << 24) {
+                    guard case .text(let text) = message else { continue }
+                    await connection.receive(text)
+                }
+            } catch {
+                context.logger.debug("Fake Realtime connection failed", metadata: ["reason": "\(error)"])
+            }
+            await connection.close()
+            observations.withLock { $0.activeConnections -= 1 }
+        }
+        return try await LoopbackServer.run(router: router, logger: logger) { port in
+            try await body(FakeRealtimeServer(options: options, port: port, observations: observations))
+        }
+    }
+}
+
+/// A test waited too long for something a fake should have seen.
+package struct FakeTimeout: Error, CustomStringConvertible {
+    package var what: String
+    package var description: String { "timed out waiting for \(what)" }
+}

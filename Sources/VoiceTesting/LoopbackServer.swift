@@ -1,0 +1,41 @@
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+
+/// Runs a Hummingbird router (HTTP and WebSocket) on a free 127.0.0.1 port for the length of `body`.
+package enum LoopbackServer {
+    package static func run<Context: WebSocketRequestContext, Value: Sendable>(
+        router: Router<Context>,
+        logger: Logger,
+        _ body: (Int) async throws -> Value
+    ) async throws -> Value {
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router,
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: router,
+                configuration: .init(ws: .init(maxFrameSize: 1 << 24, closeTimeout: .seconds(2)))
+            ),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                portContinuation.yield(channel.localAddress?.port ?? 0)
+                portContinuation.finish()
+            },
+            logger: logger
+        )
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                // If the server cannot start, end the wait for its port.
+                defer { portContinuation.finish() }
+                try await app.run()
+            }
+            defer { group.cancelAll() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next(), port > 0 else {
+                throw FakeTimeout(what: "a loopback server to start")
+            }
+            return try await body(port)
+        }
+    }
+}
