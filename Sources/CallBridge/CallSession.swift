@@ -151,13 +151,18 @@ package final class CallSession: Sendable {
             try await connector.connect(logger: logger) { writer, events in
                 try await self.converse(machine: machine, writer: writer, events: events)
             }
-            logger.info("Realtime session closed by the service")
-        } catch is CancellationError {
-            logger.debug("Realtime session ended with the call")
-        } catch {
+        } catch where !Task.isCancelled {
             logger.error("Realtime session failed", metadata: ["reason": "\(error)"])
+        } catch {}
+        // Cancelled means the Twilio side ended the call and is closing the stream itself, perhaps with an error
+        // code; otherwise the Realtime side ended and the stream must be closed so Twilio moves on.
+        if Task.isCancelled {
+            logger.debug("Realtime session ended with the media stream")
+            state.withLock { $0.writer = nil }
+        } else {
+            logger.info("Realtime session ended; closing the media stream")
+            await finish()
         }
-        await finish()
     }
 
     private func converse(

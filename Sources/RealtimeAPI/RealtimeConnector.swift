@@ -31,9 +31,11 @@ package struct RealtimeConnector: Sendable {
     ) async throws {
         var headers = HTTPFields()
         headers[.authorization] = "Bearer \(apiKey)"
+        // A call that ends does not wait long for the service to acknowledge the close.
         let configuration = WebSocketClientConfiguration(
             maxFrameSize: Self.maximumMessageBytes,
-            additionalHeaders: headers
+            additionalHeaders: headers,
+            closeTimeout: .seconds(1)
         )
         try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
             try await body(

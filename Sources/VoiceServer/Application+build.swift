@@ -1,3 +1,4 @@
+import CallBridge
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
@@ -7,6 +8,7 @@ import TwilioMedia
 package func buildApplication(
     configuration: VoiceServerConfiguration,
     callRegistry: CallRegistry = CallRegistry(),
+    tools: any ToolProvider = InMemoryToolProvider(),
     logger: Logger
 ) -> some ApplicationProtocol {
     for warning in configuration.startupWarnings {
@@ -29,8 +31,12 @@ package func buildApplication(
             middleware: TwilioWebhookAuthenticator(validator: validator, urlResolver: urlResolver)
         )
     )
-    MediaStreamController(validator: validator, urlResolver: urlResolver, callRegistry: callRegistry)
-        .addRoutes(to: router)
+    MediaStreamController(
+        validator: validator,
+        urlResolver: urlResolver,
+        callRegistry: callRegistry,
+        sessionFactory: CallSessionFactory(serverConfiguration: configuration, tools: tools)
+    ).addRoutes(to: router)
 
     return Application(
         router: router,

@@ -38,6 +38,8 @@ package actor CallRegistry {
     private var calls: [String: Call] = [:]
     private var arrivalOrder: [String] = []
     package private(set) var activeStreamCount = 0
+    /// Realtime sessions open now; back to zero when no call is running.
+    package private(set) var activeRealtimeSessionCount = 0
 
     package init(capacity: Int = 10_000) {
         self.capacity = capacity
@@ -88,6 +90,14 @@ package actor CallRegistry {
         guard case .streaming = calls[callSid]?.phase else { return }
         calls[callSid]?.phase = .streamEnded
         activeStreamCount -= 1
+    }
+
+    package func realtimeSessionStarted() {
+        activeRealtimeSessionCount += 1
+    }
+
+    package func realtimeSessionEnded() {
+        activeRealtimeSessionCount -= 1
     }
 
     private func insert(_ call: Call) {

@@ -13,6 +13,8 @@ package enum ConfigurationVariable: String, CaseIterable, Sendable {
     case openAIRealtimeURL = "OPENAI_REALTIME_URL"
     case openAIModel = "OPENAI_MODEL"
     case openAIVoice = "OPENAI_VOICE"
+    case openAITranscriptionModel = "OPENAI_TRANSCRIPTION_MODEL"
+    case toolTimeoutSeconds = "TOOL_TIMEOUT_SECONDS"
     case mcpServerURL = "MCP_SERVER_URL"
     case mcpServerToken = "MCP_SERVER_TOKEN"
     case databaseURL = "DATABASE_URL"

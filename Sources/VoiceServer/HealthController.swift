@@ -7,6 +7,8 @@ package struct HealthController: Sendable {
         package var version: String
         package var uptimeSeconds: Double
         package var activeCalls: Int
+        /// Open Realtime sessions; equal to `activeCalls` unless a call is connecting or ending.
+        package var activeRealtimeSessions: Int
     }
 
     let callRegistry: CallRegistry
@@ -23,7 +25,8 @@ package struct HealthController: Sendable {
             status: "ok",
             version: VoiceServerVersion.current,
             uptimeSeconds: (seconds * 1000).rounded() / 1000,
-            activeCalls: await callRegistry.activeStreamCount
+            activeCalls: await callRegistry.activeStreamCount,
+            activeRealtimeSessions: await callRegistry.activeRealtimeSessionCount
         )
     }
 }

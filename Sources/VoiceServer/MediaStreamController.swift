@@ -1,3 +1,4 @@
+import CallBridge
 import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
@@ -9,8 +10,8 @@ import TwilioMedia
 ///
 /// The upgrade is refused with `403` unless it carries a valid `X-Twilio-Signature` for the stream URL (when a
 /// token is configured). Each frame is decoded into a ``TwilioInboundMessage`` and checked by a
-/// ``MediaStreamStateMachine``; anything malformed closes this stream only, with the reason logged.
-/// The bridge to the Realtime service comes with issue 3; for now the stream is logged.
+/// ``MediaStreamStateMachine``; anything malformed closes this stream only, with the reason logged. At `start`
+/// the call's ``CallSession`` opens its Realtime session in a child task; the stream and the session end together.
 package struct MediaStreamController: Sendable {
     /// Twilio's frames are well under 1 KiB; a larger message is not Twilio's.
     package static let maximumMessageBytes = 64 * 1024
@@ -21,6 +22,7 @@ package struct MediaStreamController: Sendable {
     let validator: TwilioSignatureValidator?
     let urlResolver: PublicURLResolver
     let callRegistry: CallRegistry
+    let sessionFactory: CallSessionFactory
 
     package func addRoutes(to router: Router<VoiceRequestContext>) {
         router.ws(
@@ -48,20 +50,26 @@ package struct MediaStreamController: Sendable {
         context: WebSocketRouterContext<VoiceRequestContext>
     ) async throws {
         var stream = StreamState(logger: context.logger)
-        do {
-            try await read(inbound: inbound, outbound: outbound, stream: &stream)
-        } catch {
-            stream.logger.warning("Media stream failed", metadata: ["reason": "\(error)"])
+        try await withThrowingTaskGroup(of: Void.self) { callTasks in
+            do {
+                try await read(inbound: inbound, outbound: outbound, stream: &stream, callTasks: &callTasks)
+            } catch {
+                stream.logger.warning("Media stream failed", metadata: ["reason": "\(error)"])
+                callTasks.cancelAll()
+                await end(stream)
+                throw error
+            }
+            // The stream is over: so is the Realtime session and every tool call.
+            callTasks.cancelAll()
             await end(stream)
-            throw error
         }
-        await end(stream)
     }
 
     private struct StreamState {
         var machine = MediaStreamStateMachine()
         var logger: Logger
         var mediaFrames = 0
+        var session: CallSession?
         /// Set once the call is registered as streaming, so it is unregistered exactly once.
         var registeredCallSid: String?
     }
@@ -69,7 +77,8 @@ package struct MediaStreamController: Sendable {
     private func read(
         inbound: WebSocketInboundStream,
         outbound: WebSocketOutboundWriter,
-        stream: inout StreamState
+        stream: inout StreamState,
+        callTasks: inout ThrowingTaskGroup<Void, any Error>
     ) async throws {
         for try await message in inbound.messages(maxSize: Self.maximumMessageBytes) {
             guard case .text(let text) = message else {
@@ -95,12 +104,7 @@ package struct MediaStreamController: Sendable {
                 if let validator {
                     let token = start.customParameters[VoiceWebhookController.StreamParameter.streamToken] ?? ""
                     guard validator.isValid(streamToken: token, callSid: start.callSid) else {
-                        try await close(
-                            outbound,
-                            .policyViolation,
-                            reason: "stream token does not match",
-                            stream: stream
-                        )
+                        try await close(outbound, .policyViolation, reason: "stream token does not match", stream: stream)
                         return
                     }
                 }
@@ -108,9 +112,21 @@ package struct MediaStreamController: Sendable {
                 stream.registeredCallSid = start.callSid
                 let caller = start.customParameters[VoiceWebhookController.StreamParameter.from]
                 stream.logger.info("Media stream started", metadata: ["from": "\(MaskedPhoneNumber(caller))"])
+                let session = sessionFactory.makeSession(
+                    start: start,
+                    callerNumber: caller,
+                    twilio: TwilioWebSocketWriter(outbound: outbound),
+                    logger: stream.logger
+                )
+                stream.session = session
+                callTasks.addTask {
+                    await callRegistry.realtimeSessionStarted()
+                    await session.runRealtime()
+                    await callRegistry.realtimeSessionEnded()
+                }
             case .deliver(let message):
                 if case .media = message { stream.mediaFrames += 1 }
-                stream.logger.trace("Media stream message", metadata: ["event": "\(message.event)"])
+                await stream.session?.receiveFromTwilio(message)
             case .ignore(let reason):
                 stream.logger.debug("Media stream message ignored", metadata: ["reason": "\(reason)"])
             case .stop:
@@ -122,8 +138,12 @@ package struct MediaStreamController: Sendable {
                 return
             }
         }
-        // Twilio sends `stop` before closing; without one the peer vanished or broke the WebSocket protocol.
-        stream.logger.warning("Media stream ended without stop", metadata: ["media_frames": "\(stream.mediaFrames)"])
+        if stream.session?.isFinished == true {
+            stream.logger.info("Media stream closed after the call ended", metadata: ["media_frames": "\(stream.mediaFrames)"])
+        } else {
+            // Twilio sends `stop` before closing; without one the peer vanished or broke the WebSocket protocol.
+            stream.logger.warning("Media stream ended without stop", metadata: ["media_frames": "\(stream.mediaFrames)"])
+        }
     }
 
     private func close(
@@ -141,5 +161,18 @@ package struct MediaStreamController: Sendable {
         if let callSid = stream.registeredCallSid {
             await callRegistry.streamEnded(callSid: callSid)
         }
+    }
+}
+
+/// The call's writer to Twilio: each message one text frame on the media stream.
+struct TwilioWebSocketWriter: TwilioStreamWriter {
+    let outbound: WebSocketOutboundWriter
+
+    func send(_ message: TwilioOutboundMessage) async throws {
+        try await outbound.write(.text(message.jsonText))
+    }
+
+    func close() async {
+        try? await outbound.close(.normalClosure, reason: nil)
     }
 }

@@ -40,6 +40,10 @@ package struct VoiceServerConfiguration: Sendable {
     package var openAIRealtimeURL: URL = URL(string: "wss://api.openai.com/v1/realtime")!
     package var openAIModel: String = "gpt-realtime-2.1"
     package var openAIVoice: String = "marin"
+    /// Transcribes the caller for the call record; `none` turns it off.
+    package var openAITranscriptionModel: String? = "gpt-realtime-whisper"
+    /// How long a tool call may take before the assistant is told it failed.
+    package var toolDeadline: Duration = .seconds(8)
 
     /// An external booking MCP server; when unset the server hosts its own at `/mcp`.
     package var mcpServerURL: URL?
@@ -136,6 +140,18 @@ package struct VoiceServerConfiguration: Sendable {
         }
         if let model = values[.openAIModel] { self.openAIModel = model }
         if let voice = values[.openAIVoice] { self.openAIVoice = voice }
+        if let model = values[.openAITranscriptionModel] {
+            self.openAITranscriptionModel = model.lowercased() == "none" ? nil : model
+        }
+        if let text = values[.toolTimeoutSeconds] {
+            guard let seconds = Double(text), seconds > 0, seconds <= 120 else {
+                throw ConfigurationError(
+                    variable: ConfigurationVariable.toolTimeoutSeconds.name,
+                    problem: "must be a number of seconds above 0 and at most 120, not \"\(text)\""
+                )
+            }
+            self.toolDeadline = .milliseconds(Int64(seconds * 1000))
+        }
 
         self.mcpServerURL = try values.url(.mcpServerURL, schemes: ["https", "http"])
         self.mcpServerToken = values[.mcpServerToken].map(Secret.init)

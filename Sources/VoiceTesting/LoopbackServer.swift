@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// Runs a Hummingbird router (HTTP and WebSocket) on a free 127.0.0.1 port for the length of `body`.
 package enum LoopbackServer {
@@ -24,18 +25,29 @@ package enum LoopbackServer {
             },
             logger: logger
         )
+        let services = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger)
+        )
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 // If the server cannot start, end the wait for its port.
                 defer { portContinuation.finish() }
-                try await app.run()
+                try await services.run()
             }
-            defer { group.cancelAll() }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next(), port > 0 else {
+                group.cancelAll()
                 throw FakeTimeout(what: "a loopback server to start")
             }
-            return try await body(port)
+            do {
+                let value = try await body(port)
+                await services.triggerGracefulShutdown()
+                try await group.waitForAll()
+                return value
+            } catch {
+                await services.triggerGracefulShutdown()
+                throw error
+            }
         }
     }
 }

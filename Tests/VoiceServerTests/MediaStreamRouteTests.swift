@@ -67,7 +67,7 @@ struct MediaStreamRouteTests {
     }
 
     @Test func aSignedStreamStartsIsCountedAndStops() async throws {
-        try await withVoiceServer(.live) { client, registry in
+        try await withCallServer { client, registry, _ in
             let port = try #require(client.port)
             let closeFrame = try await WebSocketClient.connect(
                 url: "ws://127.0.0.1:\(port)/media-stream",
@@ -96,7 +96,7 @@ struct MediaStreamRouteTests {
     }
 
     @Test func aStreamClosedWithoutStopIsNoLongerCounted() async throws {
-        try await withVoiceServer(.live) { client, registry in
+        try await withCallServer { client, registry, _ in
             let port = try #require(client.port)
             try await WebSocketClient.connect(
                 url: "ws://127.0.0.1:\(port)/media-stream",
@@ -113,7 +113,7 @@ struct MediaStreamRouteTests {
 
     @Test(arguments: [nil, "bm90IHRoZSByaWdodCBzaWduYXR1cmU=", "garbage"])
     func anUnsignedOrWronglySignedUpgradeIsRefused(signature: String?) async throws {
-        try await withVoiceServer(.live) { client, _ in
+        try await withCallServer { client, _, _ in
             var headers: HTTPFields = [:]
             headers[TestValues.signatureHeader] = signature
             try await client.execute(uri: "/media-stream", method: .get, headers: headers) { response in
@@ -134,7 +134,7 @@ struct MediaStreamRouteTests {
     }
 
     @Test func theUpgradeAcceptsTheTrailingSlashSignature() async throws {
-        try await withVoiceServer(.live) { client, _ in
+        try await withCallServer { client, _, _ in
             let signature = TestValues.validator.signature(url: Self.streamURL + "/")
             let port = try #require(client.port)
             let closeFrame = try await WebSocketClient.connect(
@@ -217,7 +217,7 @@ struct MediaStreamRouteTests {
     @Test(arguments: BadInput.allCases)
     func badInputClosesOnlyThatStream(badInput: BadInput) async throws {
         let logs = LogRecorder()
-        try await withVoiceServer(.live, logs: logs) { client, registry in
+        try await withCallServer(logs: logs) { client, registry, _ in
             let port = try #require(client.port)
             let url = "ws://127.0.0.1:\(port)/media-stream"
             let closeA = try await WebSocketClient.connect(

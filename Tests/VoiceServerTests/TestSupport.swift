@@ -5,6 +5,8 @@ import HummingbirdTesting
 import Logging
 import Synchronization
 import TwilioMedia
+import CallBridge
+import VoiceTesting
 
 @testable import VoiceServer
 
@@ -37,13 +39,7 @@ enum TestValues {
     }
 
     static func formBody(_ fields: [(name: String, value: String)]) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return fields.map { field in
-            let name = field.name.addingPercentEncoding(withAllowedCharacters: allowed)!
-            let value = field.value.addingPercentEncoding(withAllowedCharacters: allowed)!
-            return "\(name)=\(value)"
-        }.joined(separator: "&")
+        FormParameters(fields).formEncoded
     }
 
     /// Headers of a form POST signed for `url` with `token`.
@@ -121,6 +117,7 @@ func withVoiceServer<Value: Sendable>(
     _ mode: TestingSetup = .router,
     environment: [String: String] = TestValues.environment,
     logs: LogRecorder = LogRecorder(),
+    tools: any ToolProvider = InMemoryToolProvider(),
     _ test: @escaping @Sendable (any TestClientProtocol, CallRegistry) async throws -> Value
 ) async throws -> Value {
     var environment = environment
@@ -128,7 +125,7 @@ func withVoiceServer<Value: Sendable>(
     environment["PORT"] = "0"
     let configuration = try await VoiceServerConfiguration.load(environment: environment, environmentFile: nil)
     let registry = CallRegistry()
-    let app = buildApplication(configuration: configuration, callRegistry: registry, logger: logs.logger)
+    let app = buildApplication(configuration: configuration, callRegistry: registry, tools: tools, logger: logs.logger)
     return try await app.test(mode) { client in
         try await test(client, registry)
     }
@@ -163,5 +160,26 @@ extension TestClientProtocol {
             fields: fields,
             headers: TestValues.signedFormHeaders(url: signedURL, fields: fields, token: token)
         )
+    }
+}
+
+/// Starts a fake Realtime service and the real server pointed at it, over loopback, for one test.
+func withCallServer<Value: Sendable>(
+    script: FakeRealtimeScript = FakeRealtimeScript(responses: [.speech("Hello, NYC Quick Movers.", milliseconds: 600)]),
+    realtimeOptions: FakeRealtimeServer.Options = FakeRealtimeServer.Options(),
+    environment: [String: String] = TestValues.environment,
+    logs: LogRecorder = LogRecorder(),
+    tools: any ToolProvider = InMemoryToolProvider(),
+    _ test: @escaping @Sendable (any TestClientProtocol, CallRegistry, FakeRealtimeServer) async throws -> Value
+) async throws -> Value {
+    var options = realtimeOptions
+    options.script = script
+    return try await FakeRealtimeServer.run(options: options) { realtime in
+        var environment = environment
+        environment["OPENAI_REALTIME_URL"] = realtime.url.absoluteString
+        environment["OPENAI_API_KEY"] = options.apiKey
+        return try await withVoiceServer(.live, environment: environment, logs: logs, tools: tools) { client, registry in
+            try await test(client, registry, realtime)
+        }
     }
 }

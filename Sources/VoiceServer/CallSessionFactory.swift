@@ -1,0 +1,47 @@
+import CallBridge
+import Logging
+import RealtimeAPI
+import TwilioMedia
+
+/// Makes each call's ``CallSession`` from the server's configuration and tools.
+package struct CallSessionFactory: Sendable {
+    let configuration: CallSession.Configuration
+    /// `nil` without `OPENAI_API_KEY`: calls end at once with the spoken apology.
+    let connector: RealtimeConnector?
+    let tools: any ToolProvider
+
+    package init(serverConfiguration: VoiceServerConfiguration, tools: any ToolProvider) {
+        self.configuration = CallSession.Configuration(
+            businessName: serverConfiguration.businessName,
+            timeZone: serverConfiguration.businessTimeZone,
+            voice: serverConfiguration.openAIVoice,
+            transcriptionModel: serverConfiguration.openAITranscriptionModel,
+            toolDeadline: serverConfiguration.toolDeadline
+        )
+        self.connector = serverConfiguration.openAIAPIKey.map {
+            RealtimeConnector(
+                baseURL: serverConfiguration.openAIRealtimeURL,
+                model: serverConfiguration.openAIModel,
+                apiKey: $0.value
+            )
+        }
+        self.tools = tools
+    }
+
+    func makeSession(
+        start: TwilioInboundMessage.Start,
+        callerNumber: String?,
+        twilio: any TwilioStreamWriter,
+        logger: Logger
+    ) -> CallSession {
+        CallSession(
+            start: start,
+            callerNumber: callerNumber,
+            configuration: configuration,
+            connector: connector,
+            tools: tools,
+            twilio: twilio,
+            logger: logger
+        )
+    }
+}
