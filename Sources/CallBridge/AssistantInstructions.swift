@@ -17,7 +17,8 @@ package struct AssistantInstructions: Sendable {
     package func render(now: Date) -> String {
         let caller: String
         if let callerNumber, callerNumber.hasPrefix("+"), callerNumber.dropFirst().allSatisfy(\.isNumber) {
-            caller = "The caller is calling from \(callerNumber) (\(Self.spokenDigits(callerNumber))). "
+            caller =
+                "The caller is calling from \(callerNumber) (\(Self.spokenDigits(callerNumber))). "
                 + "Offer it as their contact number, and confirm it before using it."
         } else {
             caller = "The caller's number is withheld: ask for a contact number."

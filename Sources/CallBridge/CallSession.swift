@@ -151,7 +151,7 @@ package final class CallSession: Sendable {
             try await connector.connect(logger: logger) { writer, events in
                 try await self.converse(machine: machine, writer: writer, events: events)
             }
-        } catch where !Task.isCancelled {
+        } catch  where !Task.isCancelled {
             logger.error("Realtime session failed", metadata: ["reason": "\(error)"])
         } catch {}
         // Cancelled means the Twilio side ended the call and is closing the stream itself, perhaps with an error
@@ -289,12 +289,20 @@ package final class CallSession: Sendable {
         case .bargeIn(let itemID, let heardMilliseconds):
             logger.info(
                 "Caller interrupted",
-                metadata: ["item_id": "\(itemID ?? "none")", "heard_ms": "\(heardMilliseconds.map(String.init) ?? "none")"]
+                metadata: [
+                    "item_id": "\(itemID ?? "none")", "heard_ms": "\(heardMilliseconds.map(String.init) ?? "none")",
+                ]
             )
         case .truncated(let itemID, let audioEndMilliseconds):
-            logger.debug("Assistant item truncated", metadata: ["item_id": "\(itemID)", "audio_end_ms": "\(audioEndMilliseconds)"])
+            logger.debug(
+                "Assistant item truncated",
+                metadata: ["item_id": "\(itemID)", "audio_end_ms": "\(audioEndMilliseconds)"]
+            )
         case .toolSkipped(let name, let callID):
-            logger.info("Tool call skipped: its response was interrupted", metadata: ["tool": "\(name)", "call_id": "\(callID)"])
+            logger.info(
+                "Tool call skipped: its response was interrupted",
+                metadata: ["tool": "\(name)", "call_id": "\(callID)"]
+            )
         }
     }
 }

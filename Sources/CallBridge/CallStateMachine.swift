@@ -117,7 +117,9 @@ package struct CallStateMachine: Sendable {
                 responses[responseID]?.answered.insert(callID)
                 return [
                     .report(.toolSkipped(name: name, callID: callID)),
-                    .sendToRealtime(.conversationItemCreate(.functionCallOutput(callID: callID, output: Self.skippedToolOutput))),
+                    .sendToRealtime(
+                        .conversationItemCreate(.functionCallOutput(callID: callID, output: Self.skippedToolOutput))
+                    ),
                 ]
             }
             return [.runTool(ToolInvocation(callID: callID, name: name, arguments: arguments, responseID: responseID))]

@@ -83,7 +83,8 @@ package struct PlaybackTracker: Sendable {
             playing.itemID == itemID
         {
             let elapsed = now - anchor.instant
-            let elapsedMilliseconds = Int(elapsed.components.seconds * 1000)
+            let elapsedMilliseconds =
+                Int(elapsed.components.seconds * 1000)
                 + Int(elapsed.components.attoseconds / 1_000_000_000_000_000)
             heard = max(heard, min(anchor.itemMilliseconds + max(elapsedMilliseconds, 0), playing.itemMilliseconds))
         }

@@ -28,7 +28,8 @@ package struct ToolRunner: Sendable {
         }
 
         private static func errorJSON(_ message: String) -> String {
-            let data = (try? JSONSerialization.data(withJSONObject: ["error": message], options: [.sortedKeys])) ?? Data()
+            let data =
+                (try? JSONSerialization.data(withJSONObject: ["error": message], options: [.sortedKeys])) ?? Data()
             return String(decoding: data, as: UTF8.self)
         }
     }
@@ -53,7 +54,8 @@ package struct ToolRunner: Sendable {
                 } catch {
                     if Task.isCancelled { return nil }
                     return .failed(
-                        speakableMessage: "Something went wrong on our side. Apologise, and offer to try again or to call back."
+                        speakableMessage:
+                            "Something went wrong on our side. Apologise, and offer to try again or to call back."
                     )
                 }
             }

@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTypes
-import Logging
 import HummingbirdWSClient
+import Logging
 
 /// Opens Realtime sessions: a WebSocket to `OPENAI_REALTIME_URL?model=OPENAI_MODEL` with the API key as a bearer
 /// token (TLS for `wss`). No `OpenAI-Beta` header: the beta interface is retired.
@@ -37,7 +37,10 @@ package struct RealtimeConnector: Sendable {
             additionalHeaders: headers,
             closeTimeout: .seconds(1)
         )
-        try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
+        try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) {
+            inbound,
+            outbound,
+            _ in
             try await body(
                 RealtimeEventWriter(outbound: outbound),
                 RealtimeServerEvents(inbound: inbound, logger: logger)

@@ -82,7 +82,13 @@ package struct RealtimeResponse: Sendable, Equatable, Decodable {
         }
     }
 
-    package init(id: String, status: String, statusReason: String? = nil, output: [OutputItem] = [], usage: RealtimeUsage? = nil) {
+    package init(
+        id: String,
+        status: String,
+        statusReason: String? = nil,
+        output: [OutputItem] = [],
+        usage: RealtimeUsage? = nil
+    ) {
         self.id = id
         self.status = status
         self.statusReason = statusReason

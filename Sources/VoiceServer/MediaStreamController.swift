@@ -104,7 +104,12 @@ package struct MediaStreamController: Sendable {
                 if let validator {
                     let token = start.customParameters[VoiceWebhookController.StreamParameter.streamToken] ?? ""
                     guard validator.isValid(streamToken: token, callSid: start.callSid) else {
-                        try await close(outbound, .policyViolation, reason: "stream token does not match", stream: stream)
+                        try await close(
+                            outbound,
+                            .policyViolation,
+                            reason: "stream token does not match",
+                            stream: stream
+                        )
                         return
                     }
                 }
@@ -139,10 +144,16 @@ package struct MediaStreamController: Sendable {
             }
         }
         if stream.session?.isFinished == true {
-            stream.logger.info("Media stream closed after the call ended", metadata: ["media_frames": "\(stream.mediaFrames)"])
+            stream.logger.info(
+                "Media stream closed after the call ended",
+                metadata: ["media_frames": "\(stream.mediaFrames)"]
+            )
         } else {
             // Twilio sends `stop` before closing; without one the peer vanished or broke the WebSocket protocol.
-            stream.logger.warning("Media stream ended without stop", metadata: ["media_frames": "\(stream.mediaFrames)"])
+            stream.logger.warning(
+                "Media stream ended without stop",
+                metadata: ["media_frames": "\(stream.mediaFrames)"]
+            )
         }
     }
 

@@ -58,7 +58,9 @@ struct CallerState: Sendable {
             report.violations.append("\(event) with streamSid \(message["streamSid"]?.stringValue ?? "none")")
         }
         func expectKeys(_ keys: Set<String>, _ object: [String: JSONValue]?, _ what: String) {
-            if Set(object?.keys ?? [:].keys) != keys { report.violations.append("\(what) has fields \(object?.keys.sorted() ?? [])") }
+            if Set(object?.keys ?? [:].keys) != keys {
+                report.violations.append("\(what) has fields \(object?.keys.sorted() ?? [])")
+            }
         }
         switch event {
         case "media":

@@ -4,7 +4,6 @@ import Logging
 import NIOWebSocket
 import RealtimeAPI
 
-
 /// One session of the fake Realtime service. An actor: client events, voice activity and the response being
 /// generated all change the same state, one at a time.
 actor FakeRealtimeConnection {
@@ -66,6 +65,9 @@ actor FakeRealtimeConnection {
         await send(["type": "session.created", "session": ["type": "realtime", "id": .string(makeID("sess"))]])
         await send(["type": "conversation.created", "conversation": ["id": .string(makeID("conv"))]])
     }
+
+    /// Set when the script made the service drop the connection.
+    private(set) var isClosed = false
 
     func close() {
         active?.generator?.cancel()
@@ -130,7 +132,10 @@ actor FakeRealtimeConnection {
 
     private func responseCancel() async {
         guard active != nil else {
-            await sendError(code: "response_cancel_not_active", message: "Cancellation failed: no active response found")
+            await sendError(
+                code: "response_cancel_not_active",
+                message: "Cancellation failed: no active response found"
+            )
             return
         }
         await cancelActive(reason: "client_cancelled")
@@ -155,7 +160,7 @@ actor FakeRealtimeConnection {
         let itemID = event["item_id"]?.stringValue ?? ""
         let requested = event["audio_end_ms"]?.intValue ?? 0
         let sent = assistantAudioMilliseconds[itemID]
-        let accepted = sent.map { requested <= $0 } ?? false
+        let accepted = !options.rejectsTruncates && sent.map { requested <= $0 } ?? false
         let truncation = FakeRealtimeObservations.Truncation(
             itemID: itemID,
             audioEndMilliseconds: requested,
@@ -169,6 +174,7 @@ actor FakeRealtimeConnection {
             return
         }
         guard accepted else {
+            let sent = options.rejectsTruncates ? max(0, min(sent, requested - 1)) : sent
             // The service's wording (openai-agents-python #2370, pipecat #931).
             await sendError(
                 code: "invalid_value",
@@ -177,7 +183,10 @@ actor FakeRealtimeConnection {
             return
         }
         assistantAudioMilliseconds[itemID] = requested
-        await send(["type": "conversation.item.truncated", "item_id": .string(itemID), "content_index": 0, "audio_end_ms": .number(Double(requested))])
+        await send([
+            "type": "conversation.item.truncated", "item_id": .string(itemID), "content_index": 0,
+            "audio_end_ms": .number(Double(requested)),
+        ])
     }
 
     // MARK: Voice activity
@@ -223,7 +232,10 @@ actor FakeRealtimeConnection {
 
     private func speechStopped(atMilliseconds end: Int) async {
         let itemID = userItemID ?? makeID("item")
-        await send(["type": "input_audio_buffer.speech_stopped", "item_id": .string(itemID), "audio_end_ms": .number(Double(end))])
+        await send([
+            "type": "input_audio_buffer.speech_stopped", "item_id": .string(itemID),
+            "audio_end_ms": .number(Double(end)),
+        ])
         await send(["type": "input_audio_buffer.committed", "item_id": .string(itemID), "previous_item_id": .null])
         let item: JSONValue = [
             "id": .string(itemID), "type": "message", "role": "user", "status": "completed",
@@ -247,9 +259,19 @@ actor FakeRealtimeConnection {
 
     private func startResponse() async {
         let scripted = remainingScript.isEmpty ? options.script.fallback : remainingScript.removeFirst()
+        if scripted == .disconnect {
+            isClosed = true
+            try? await outbound.close(.goingAway, reason: "scripted disconnect")
+            return
+        }
         let responseID = makeID("resp")
         active = ActiveResponse(id: responseID)
-        await send(["type": "response.created", "response": ["id": .string(responseID), "object": "realtime.response", "status": "in_progress", "output": []]])
+        await send([
+            "type": "response.created",
+            "response": [
+                "id": .string(responseID), "object": "realtime.response", "status": "in_progress", "output": [],
+            ],
+        ])
         active?.generator = Task { await self.generate(scripted, responseID: responseID) }
     }
 
@@ -261,10 +283,20 @@ actor FakeRealtimeConnection {
         var outputIndex = 0
         switch scripted {
         case .speech(let transcript, let milliseconds):
-            guard await speak(transcript, milliseconds: milliseconds, responseID: responseID, outputIndex: outputIndex) else { return }
+            guard await speak(transcript, milliseconds: milliseconds, responseID: responseID, outputIndex: outputIndex)
+            else { return }
+        case .disconnect:
+            return
         case .functionCalls(let calls, let preamble, let preambleMilliseconds):
             if let preamble {
-                guard await speak(preamble, milliseconds: preambleMilliseconds, responseID: responseID, outputIndex: outputIndex) else { return }
+                guard
+                    await speak(
+                        preamble,
+                        milliseconds: preambleMilliseconds,
+                        responseID: responseID,
+                        outputIndex: outputIndex
+                    )
+                else { return }
                 outputIndex += 1
             }
             for call in calls {
@@ -276,22 +308,30 @@ actor FakeRealtimeConnection {
                     "id": .string(itemID), "type": "function_call", "status": "in_progress", "call_id": .string(callID),
                     "name": .string(call.name), "arguments": "",
                 ]
-                await send(["type": "response.output_item.added", "response_id": .string(responseID), "output_index": .number(Double(outputIndex)), "item": .object(item)])
+                await send([
+                    "type": "response.output_item.added", "response_id": .string(responseID),
+                    "output_index": .number(Double(outputIndex)), "item": .object(item),
+                ])
                 await send([
                     "type": "response.function_call_arguments.delta", "response_id": .string(responseID),
-                    "item_id": .string(itemID), "output_index": .number(Double(outputIndex)), "call_id": .string(callID),
+                    "item_id": .string(itemID), "output_index": .number(Double(outputIndex)),
+                    "call_id": .string(callID),
                     "delta": .string(call.arguments),
                 ])
                 try? await Task.sleep(for: options.deltaInterval)
                 guard isActive(responseID) else { return }
                 await send([
                     "type": "response.function_call_arguments.done", "response_id": .string(responseID),
-                    "item_id": .string(itemID), "output_index": .number(Double(outputIndex)), "call_id": .string(callID),
+                    "item_id": .string(itemID), "output_index": .number(Double(outputIndex)),
+                    "call_id": .string(callID),
                     "name": .string(call.name), "arguments": .string(call.arguments),
                 ])
                 item["status"] = "completed"
                 item["arguments"] = .string(call.arguments)
-                await send(["type": "response.output_item.done", "response_id": .string(responseID), "output_index": .number(Double(outputIndex)), "item": .object(item)])
+                await send([
+                    "type": "response.output_item.done", "response_id": .string(responseID),
+                    "output_index": .number(Double(outputIndex)), "item": .object(item),
+                ])
                 active?.items.append(item)
                 outputIndex += 1
             }
@@ -309,7 +349,10 @@ actor FakeRealtimeConnection {
             "id": .string(itemID), "type": "message", "role": "assistant", "status": "in_progress", "content": [],
         ]
         let index = JSONValue.number(Double(outputIndex))
-        await send(["type": "response.output_item.added", "response_id": .string(responseID), "output_index": index, "item": .object(item)])
+        await send([
+            "type": "response.output_item.added", "response_id": .string(responseID), "output_index": index,
+            "item": .object(item),
+        ])
         await send([
             "type": "response.content_part.added", "response_id": .string(responseID), "item_id": .string(itemID),
             "output_index": index, "content_index": 0, "part": ["type": "audio", "transcript": ""],
@@ -338,14 +381,21 @@ actor FakeRealtimeConnection {
             try? await Task.sleep(for: options.deltaInterval)
         }
         guard isActive(responseID) else { return false }
-        await send(["type": "response.output_audio.done", "response_id": .string(responseID), "item_id": .string(itemID), "output_index": index, "content_index": 0])
         await send([
-            "type": "response.output_audio_transcript.done", "response_id": .string(responseID), "item_id": .string(itemID),
+            "type": "response.output_audio.done", "response_id": .string(responseID), "item_id": .string(itemID),
+            "output_index": index, "content_index": 0,
+        ])
+        await send([
+            "type": "response.output_audio_transcript.done", "response_id": .string(responseID),
+            "item_id": .string(itemID),
             "output_index": index, "content_index": 0, "transcript": .string(transcript),
         ])
         item["status"] = "completed"
         item["content"] = [["type": "output_audio", "transcript": .string(transcript)]]
-        await send(["type": "response.output_item.done", "response_id": .string(responseID), "output_index": index, "item": .object(item)])
+        await send([
+            "type": "response.output_item.done", "response_id": .string(responseID), "output_index": index,
+            "item": .object(item),
+        ])
         active?.items.append(item)
         return true
     }
@@ -359,7 +409,9 @@ actor FakeRealtimeConnection {
     private func finishActive(status: String, reason: String?) async {
         guard let response = active else { return }
         active = nil
-        let audioMilliseconds = response.items.compactMap { $0["id"]?.stringValue }.compactMap { assistantAudioMilliseconds[$0] }.reduce(0, +)
+        let audioMilliseconds = response.items.compactMap { $0["id"]?.stringValue }.compactMap {
+            assistantAudioMilliseconds[$0]
+        }.reduce(0, +)
         let inputAudioTokens = receivedBytes / MuLaw.bytesPerMillisecond / 100
         let outputAudioTokens = audioMilliseconds / 50
         var details: [String: JSONValue] = ["type": .string(status)]
@@ -407,7 +459,10 @@ actor FakeRealtimeConnection {
     private func sendError(code: String, message: String) async {
         await send([
             "type": "error",
-            "error": ["type": "invalid_request_error", "code": .string(code), "message": .string(message), "param": .null, "event_id": .null],
+            "error": [
+                "type": "invalid_request_error", "code": .string(code), "message": .string(message), "param": .null,
+                "event_id": .null,
+            ],
         ])
     }
 

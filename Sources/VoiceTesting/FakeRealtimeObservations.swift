@@ -15,6 +15,11 @@ package struct FakeRealtimeObservations: Sendable {
     package struct FunctionOutput: Sendable, Equatable {
         package var callID: String
         package var output: String
+
+        package init(callID: String, output: String) {
+            self.callID = callID
+            self.output = output
+        }
     }
 
     package var connections = 0

@@ -23,6 +23,8 @@ package enum ScriptedResponse: Sendable, Equatable {
     case speech(String, milliseconds: Int)
     /// Function calls, optionally after a short spoken preamble.
     case functionCalls([ScriptedFunctionCall], preamble: String? = nil, preambleMilliseconds: Int = 0)
+    /// The service drops the connection instead of answering.
+    case disconnect
 }
 
 package struct ScriptedFunctionCall: Sendable, Equatable {

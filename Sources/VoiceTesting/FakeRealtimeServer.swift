@@ -6,7 +6,6 @@ import Logging
 import NIOCore
 import RealtimeAPI
 
-
 /// A stand-in for the OpenAI Realtime service on loopback: a real WebSocket server that speaks the GA protocol
 /// (`../shared/protocols/openai-realtime.md`). It checks the bearer key and every client event's shape, detects
 /// speech from the energy of the caller's µ-law audio, plays a ``FakeRealtimeScript`` with audio deltas sent
@@ -23,6 +22,8 @@ package final class FakeRealtimeServer: Sendable {
         package var speechAmplitude = 1000
         /// Consecutive speech before `speech_started`.
         package var speechStartMilliseconds = 40
+        /// Answer every truncate with the service's "already shorter" error, to check a failed truncate is harmless.
+        package var rejectsTruncates = false
 
         package init() {}
     }
@@ -91,6 +92,7 @@ package final class FakeRealtimeServer: Sendable {
                 for try await message in inbound.messages(maxSize: 1 << 24) {
                     guard case .text(let text) = message else { continue }
                     await connection.receive(text)
+                    if await connection.isClosed { break }
                 }
             } catch {
                 context.logger.debug("Fake Realtime connection failed", metadata: ["reason": "\(error)"])

@@ -85,7 +85,10 @@ package enum RealtimeEventShape {
                 expect(item["role"]?.stringValue != nil, "message without role")
                 expect(item["content"]?.arrayValue != nil, "message content is not a list")
             case "function_call":
-                expect(item["call_id"]?.stringValue != nil && item["name"]?.stringValue != nil, "function_call without call_id or name")
+                expect(
+                    item["call_id"]?.stringValue != nil && item["name"]?.stringValue != nil,
+                    "function_call without call_id or name"
+                )
             default:
                 problems.append("\(type): unknown item type \(itemType)")
             }
@@ -101,7 +104,9 @@ package enum RealtimeEventShape {
                 }
             }
         case "response.cancel":
-            if let responseID = event["response_id"] { expect(responseID.stringValue != nil, "response_id is not a string") }
+            if let responseID = event["response_id"] {
+                expect(responseID.stringValue != nil, "response_id is not a string")
+            }
         default:
             break
         }

@@ -63,9 +63,11 @@ package struct SimulatedCaller: Sendable {
     /// step, or earlier if the server closes the stream.
     package func call(_ steps: [Step]) async throws -> CallerReport {
         let twiml = try await postIncomingCall()
-        let path = twiml.streamURL.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false).dropFirst(3)
+        let path =
+            twiml.streamURL.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false).dropFirst(3)
             .first.map { "/" + $0 } ?? "/media-stream"
-        let webSocketURL = configuration.serverURL.replacingOccurrences(of: "http", with: "ws", options: .anchored)
+        let webSocketURL =
+            configuration.serverURL.replacingOccurrences(of: "http", with: "ws", options: .anchored)
             + path
         var headers = HTTPFields()
         if let token = configuration.authToken {
@@ -115,7 +117,9 @@ package struct SimulatedCaller: Sendable {
         var report = CallerReport()
         report.streamURL = url
         for parameter in stream.children where parameter.name == "Parameter" {
-            if let name = parameter.attributes["name"] { report.streamParameters[name] = parameter.attributes["value"] ?? "" }
+            if let name = parameter.attributes["name"] {
+                report.streamParameters[name] = parameter.attributes["value"] ?? ""
+            }
         }
         return report
     }
@@ -140,10 +144,10 @@ package struct SimulatedCaller: Sendable {
                 switch step {
                 case .silence(let milliseconds):
                     state.withLock { $0.speaking = false }
-                    try await Task.sleep(for: .milliseconds(milliseconds))
+                    try await listen(for: .milliseconds(milliseconds), state: state)
                 case .speak(let milliseconds):
                     state.withLock { $0.speaking = true }
-                    try await Task.sleep(for: .milliseconds(milliseconds))
+                    try await listen(for: .milliseconds(milliseconds), state: state)
                     state.withLock { $0.speaking = false }
                 case .waitForPlayedAudio(let milliseconds, let timeout):
                     try await wait(until: timeout, state: state) { $0.report.playedMilliseconds >= milliseconds }
@@ -165,6 +169,14 @@ package struct SimulatedCaller: Sendable {
                     return
                 }
             }
+        }
+    }
+
+    /// Lets the stream run for `duration`, or until the server closes it.
+    private func listen(for duration: Duration, state: FakeRecorder<CallerState>) async throws {
+        let end = ContinuousClock.now + duration
+        while ContinuousClock.now < end, !state.value.serverClosed {
+            try await Task.sleep(for: min(.milliseconds(5), end - ContinuousClock.now))
         }
     }
 
@@ -207,7 +219,11 @@ package struct SimulatedCaller: Sendable {
         }
     }
 
-    private func listen(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, state: FakeRecorder<CallerState>) async {
+    private func listen(
+        inbound: WebSocketInboundStream,
+        outbound: WebSocketOutboundWriter,
+        state: FakeRecorder<CallerState>
+    ) async {
         do {
             for try await message in inbound.messages(maxSize: 1 << 20) {
                 guard case .text(let text) = message else {
@@ -232,7 +248,8 @@ package struct SimulatedCaller: Sendable {
     }
 
     private func startMessage(parameters: [String: String]) -> String {
-        let custom = (try? JSONSerialization.data(withJSONObject: parameters, options: [.sortedKeys]))
+        let custom =
+            (try? JSONSerialization.data(withJSONObject: parameters, options: [.sortedKeys]))
             .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         return """
             {"event":"start","sequenceNumber":"1","streamSid":"\(configuration.streamSid)","start":{\

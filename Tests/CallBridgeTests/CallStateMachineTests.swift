@@ -16,7 +16,12 @@ import TwilioMedia
     func machine(sideEffects: Set<String> = ["create_booking"]) -> CallStateMachine {
         CallStateMachine(
             streamSid: "MZ1",
-            session: RealtimeSessionConfiguration(instructions: "i", voice: "marin", transcriptionModel: nil, tools: []),
+            session: RealtimeSessionConfiguration(
+                instructions: "i",
+                voice: "marin",
+                transcriptionModel: nil,
+                tools: []
+            ),
             greetingInstructions: "greet",
             toolsWithSideEffects: sideEffects
         )
@@ -29,7 +34,9 @@ import TwilioMedia
             return
         }
         #expect(machine.receive(.sessionCreated, at: at(0)) == [])
-        #expect(machine.receive(.sessionUpdated, at: at(1)) == [.sendToRealtime(.responseCreate(instructions: "greet"))])
+        #expect(
+            machine.receive(.sessionUpdated, at: at(1)) == [.sendToRealtime(.responseCreate(instructions: "greet"))]
+        )
         #expect(machine.receive(.sessionUpdated, at: at(2)) == [])
     }
 
@@ -84,18 +91,34 @@ import TwilioMedia
         var machine = machine()
         _ = machine.receive(.responseCreated(responseID: "r1"), at: at(0))
         let first = machine.receive(
-            .functionCallArgumentsDone(responseID: "r1", itemID: "f1", callID: "c1", name: "check_availability", arguments: "{}"),
+            .functionCallArgumentsDone(
+                responseID: "r1",
+                itemID: "f1",
+                callID: "c1",
+                name: "check_availability",
+                arguments: "{}"
+            ),
             at: at(1)
         )
         #expect(first == [.runTool(.init(callID: "c1", name: "check_availability", arguments: "{}", responseID: "r1"))])
         _ = machine.receive(
-            .functionCallArgumentsDone(responseID: "r1", itemID: "f2", callID: "c2", name: "get_job_details", arguments: "{}"),
+            .functionCallArgumentsDone(
+                responseID: "r1",
+                itemID: "f2",
+                callID: "c2",
+                name: "get_job_details",
+                arguments: "{}"
+            ),
             at: at(1)
         )
         // An output before response.done must not trigger response.create.
         #expect(machine.toolOutputSent(callID: "c1", responseID: "r1") == [])
         #expect(machine.receive(.responseDone(RealtimeResponse(id: "r1", status: "completed")), at: at(2)) == [])
-        #expect(machine.toolOutputSent(callID: "c2", responseID: "r1") == [.sendToRealtime(.responseCreate(instructions: nil))])
+        #expect(
+            machine.toolOutputSent(callID: "c2", responseID: "r1") == [
+                .sendToRealtime(.responseCreate(instructions: nil))
+            ]
+        )
         // And never a second one.
         #expect(machine.toolOutputSent(callID: "c2", responseID: "r1") == [])
     }
@@ -104,7 +127,13 @@ import TwilioMedia
         var machine = machine()
         _ = machine.receive(.responseCreated(responseID: "r1"), at: at(0))
         _ = machine.receive(
-            .functionCallArgumentsDone(responseID: "r1", itemID: "f1", callID: "c1", name: "check_availability", arguments: "{}"),
+            .functionCallArgumentsDone(
+                responseID: "r1",
+                itemID: "f1",
+                callID: "c1",
+                name: "check_availability",
+                arguments: "{}"
+            ),
             at: at(1)
         )
         #expect(machine.toolOutputSent(callID: "c1", responseID: "r1") == [])
@@ -124,7 +153,13 @@ import TwilioMedia
         var machine = machine()
         _ = machine.receive(.responseCreated(responseID: "r1"), at: at(0))
         _ = machine.receive(
-            .functionCallArgumentsDone(responseID: "r1", itemID: "f1", callID: "c1", name: "check_availability", arguments: "{}"),
+            .functionCallArgumentsDone(
+                responseID: "r1",
+                itemID: "f1",
+                callID: "c1",
+                name: "check_availability",
+                arguments: "{}"
+            ),
             at: at(1)
         )
         _ = machine.receive(.responseDone(RealtimeResponse(id: "r1", status: "completed")), at: at(2))
@@ -141,32 +176,59 @@ import TwilioMedia
         _ = machine.receive(.responseCreated(responseID: "r1"), at: at(0))
         _ = machine.receive(.speechStarted(itemID: "u1", audioStartMilliseconds: 0), at: at(1))
         let booking = machine.receive(
-            .functionCallArgumentsDone(responseID: "r1", itemID: "f1", callID: "c1", name: "create_booking", arguments: "{}"),
+            .functionCallArgumentsDone(
+                responseID: "r1",
+                itemID: "f1",
+                callID: "c1",
+                name: "create_booking",
+                arguments: "{}"
+            ),
             at: at(2)
         )
         #expect(
             booking == [
                 .report(.toolSkipped(name: "create_booking", callID: "c1")),
                 .sendToRealtime(
-                    .conversationItemCreate(.functionCallOutput(callID: "c1", output: CallStateMachine.skippedToolOutput))
+                    .conversationItemCreate(
+                        .functionCallOutput(callID: "c1", output: CallStateMachine.skippedToolOutput)
+                    )
                 ),
             ]
         )
         // A read-only call of the same response still runs, but no follow-up is asked for.
         let lookup = machine.receive(
-            .functionCallArgumentsDone(responseID: "r1", itemID: "f2", callID: "c2", name: "check_availability", arguments: "{}"),
+            .functionCallArgumentsDone(
+                responseID: "r1",
+                itemID: "f2",
+                callID: "c2",
+                name: "check_availability",
+                arguments: "{}"
+            ),
             at: at(2)
         )
-        #expect(lookup == [.runTool(.init(callID: "c2", name: "check_availability", arguments: "{}", responseID: "r1"))])
-        _ = machine.receive(.responseDone(RealtimeResponse(id: "r1", status: "cancelled", statusReason: "turn_detected")), at: at(3))
+        #expect(
+            lookup == [.runTool(.init(callID: "c2", name: "check_availability", arguments: "{}", responseID: "r1"))]
+        )
+        _ = machine.receive(
+            .responseDone(RealtimeResponse(id: "r1", status: "cancelled", statusReason: "turn_detected")),
+            at: at(3)
+        )
         #expect(machine.toolOutputSent(callID: "c2", responseID: "r1") == [])
     }
 
     @Test func errorsAndTranscriptsAreReportedOnly() {
         var machine = machine()
-        let error = RealtimeError(type: "invalid_request_error", code: nil, message: "Audio content of 100ms is already shorter than 300ms")
+        let error = RealtimeError(
+            type: "invalid_request_error",
+            code: nil,
+            message: "Audio content of 100ms is already shorter than 300ms"
+        )
         #expect(machine.receive(.error(error), at: at(0)) == [.report(.realtimeError(error))])
-        #expect(machine.receive(.inputTranscriptionCompleted(itemID: "u", transcript: "hi"), at: at(0)) == [.report(.callerSaid("hi"))])
+        #expect(
+            machine.receive(.inputTranscriptionCompleted(itemID: "u", transcript: "hi"), at: at(0)) == [
+                .report(.callerSaid("hi"))
+            ]
+        )
         #expect(machine.receive(.other(type: "rate_limits.updated"), at: at(0)) == [])
     }
 

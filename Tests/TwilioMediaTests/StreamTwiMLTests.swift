@@ -61,7 +61,9 @@ import VoiceTesting
     }
 
     @Test func encodingThenDecodingGivesTheSameFields() {
-        let fields = FormParameters([("To", "+14155552671"), ("Body", "Job QM-7K3P9D: Fri 4 Dec, 8–12 & more/ok?"), ("Empty", "")])
+        let fields = FormParameters([
+            ("To", "+14155552671"), ("Body", "Job QM-7K3P9D: Fri 4 Dec, 8–12 & more/ok?"), ("Empty", ""),
+        ])
         #expect(fields.formEncoded.hasPrefix("To=%2B14155552671&Body=Job%20QM-7K3P9D"))
         #expect(FormParameters(formEncoded: fields.formEncoded) == fields)
     }

@@ -1,3 +1,4 @@
+import CallBridge
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -5,7 +6,6 @@ import HummingbirdTesting
 import Logging
 import Synchronization
 import TwilioMedia
-import CallBridge
 import VoiceTesting
 
 @testable import VoiceServer
@@ -165,7 +165,8 @@ extension TestClientProtocol {
 
 /// Starts a fake Realtime service and the real server pointed at it, over loopback, for one test.
 func withCallServer<Value: Sendable>(
-    script: FakeRealtimeScript = FakeRealtimeScript(responses: [.speech("Hello, NYC Quick Movers.", milliseconds: 600)]),
+    script: FakeRealtimeScript = FakeRealtimeScript(responses: [.speech("Hello, NYC Quick Movers.", milliseconds: 600)]
+    ),
     realtimeOptions: FakeRealtimeServer.Options = FakeRealtimeServer.Options(),
     environment: [String: String] = TestValues.environment,
     logs: LogRecorder = LogRecorder(),
@@ -178,7 +179,9 @@ func withCallServer<Value: Sendable>(
         var environment = environment
         environment["OPENAI_REALTIME_URL"] = realtime.url.absoluteString
         environment["OPENAI_API_KEY"] = options.apiKey
-        return try await withVoiceServer(.live, environment: environment, logs: logs, tools: tools) { client, registry in
+        return try await withVoiceServer(.live, environment: environment, logs: logs, tools: tools) {
+            client,
+            registry in
             try await test(client, registry, realtime)
         }
     }
