@@ -106,6 +106,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "RealtimeAPITests",
+            dependencies: ["RealtimeAPI", "VoiceTesting"],
+            resources: [.copy("Resources/openai-realtime-events.json")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CallBridgeTests",
             dependencies: ["CallBridge", "RealtimeAPI", "TwilioMedia"],
             swiftSettings: swiftSettings

@@ -93,6 +93,21 @@ struct CallTests {
             #expect((observed.sentDeltas[greeting]?.count ?? 0) == 8)
             #expect(report.marksEchoed.count == report.receivedMedia.count)
             #expect(report.violations.isEmpty, "messages Twilio would refuse: \(report.violations)")
+
+            // Relay latency, from the service sending a delta to the caller receiving it as media.
+            let latencies = report.receivedMedia.compactMap { payload -> Duration? in
+                guard let sentAt = observed.deltaSentAt[payload], let receivedAt = report.mediaReceivedAt[payload]
+                else {
+                    return nil
+                }
+                return receivedAt - sentAt
+            }.sorted()
+            #expect(latencies.count == report.receivedMedia.count)
+            let median = try #require(latencies.isEmpty ? nil : latencies[latencies.count / 2])
+            #expect(median < .milliseconds(50))
+            print(
+                "relay latency, Realtime delta to Twilio media over loopback: median \(median), max \(latencies.last!)"
+            )
             #expect(observed.audioReceivedBytes >= 1000 * MuLaw.bytesPerMillisecond)
             #expect(report.closeCode == .normalClosure)
 
