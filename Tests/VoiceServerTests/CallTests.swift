@@ -254,6 +254,7 @@ struct CallTests {
                 "truncated at \(truncation.audioEndMilliseconds) ms, played \(played) ms"
             )
             #expect(truncation.audioEndMilliseconds < 4000)
+            print("barge-in: truncated at \(truncation.audioEndMilliseconds) ms, caller had played \(played) ms")
             // No audio of the interrupted item reached the caller after the clear.
             let interrupted = Set(observed.sentDeltas[truncation.itemID] ?? [])
             let late = report.receivedMedia.filter {
