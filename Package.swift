@@ -24,6 +24,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
     ],
     targets: [
         // Twilio's wire formats: Media Streams messages, TwiML, webhook signatures. Foundation and Crypto only.
@@ -50,6 +54,34 @@ let package = Package(
             dependencies: [
                 "TwilioMedia",
                 "RealtimeAPI",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The booking domain: jobs, crews, trucks, slots, prices, spoken dates, the rules. Foundation only.
+        .target(
+            name: "Booking",
+            swiftSettings: swiftSettings
+        ),
+        // The booking store over SQLKit: one code path for SQLite and PostgreSQL, migrations, the outbox.
+        .target(
+            name: "BookingSQL",
+            dependencies: [
+                "Booking",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The booking tools as an MCP server: Streamable HTTP (mounted in Hummingbird) and stdio.
+        .target(
+            name: "BookingMCP",
+            dependencies: [
+                "Booking",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -103,6 +135,11 @@ let package = Package(
             name: "TwilioMediaTests",
             dependencies: ["TwilioMedia", "VoiceTesting"],
             resources: [.copy("Resources/twilio-signature-vectors.json")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BookingTests",
+            dependencies: ["Booking"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

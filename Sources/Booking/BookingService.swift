@@ -1,0 +1,297 @@
+import Foundation
+
+/// The booking system's operations, with its rules: what the MCP tools call.
+package struct BookingService: Sendable {
+    package let store: any BookingStore
+    package let policy: BookingPolicy
+    package let businessName: String
+    private let now: @Sendable () -> Date
+
+    package init(
+        store: any BookingStore,
+        policy: BookingPolicy,
+        businessName: String,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.store = store
+        self.policy = policy
+        self.businessName = businessName
+        self.now = now
+    }
+
+    /// Today in the business's time zone.
+    package var today: CalendarDate { CalendarDate(now(), in: policy.timeZone) }
+
+    package var lastBookableDate: CalendarDate { today.adding(days: policy.horizonDays) }
+
+    /// Resolves what the caller said and checks the company can move on that day.
+    package func bookableDate(_ text: String) throws(BookingError) -> CalendarDate {
+        let date = try SpokenDateResolver(today: today).resolve(text)
+        guard date >= today else { throw .dateInPast(date) }
+        guard !policy.closedWeekdays.contains(date.weekday) else { throw .closedDay(date) }
+        guard date <= lastBookableDate else { throw .beyondHorizon(date, lastBookable: lastBookableDate) }
+        return date
+    }
+
+    // MARK: Availability
+
+    package struct Availability: Sendable, Equatable {
+        package var date: CalendarDate
+        package var windows: [WindowAvailability]
+        /// The estimate for the home size asked about, if one was given.
+        package var estimate: PriceEstimate?
+    }
+
+    package struct WindowAvailability: Sendable, Equatable {
+        package var window: TimeWindow
+        package var available: Bool
+    }
+
+    package func availability(dateText: String, homeSize: HomeSize?) async throws -> Availability {
+        let date = try bookableDate(dateText)
+        let usage = try await store.usage(on: date)
+        let windows = policy.windows.map { window in
+            WindowAvailability(
+                window: window,
+                available: freeSlot(on: date, window: window, homeSize: homeSize ?? .studio, usage: usage[window] ?? SlotUsage())
+                    != nil
+            )
+        }
+        return Availability(date: date, windows: windows, estimate: homeSize.map(policy.estimate(for:)))
+    }
+
+    private func freeSlot(on date: CalendarDate, window: TimeWindow, homeSize: HomeSize, usage: SlotUsage) -> Slot? {
+        let candidates = policy.candidates(for: homeSize)
+        guard let crew = candidates.crews.first(where: { !usage.crewIDs.contains($0.id) }),
+            let truck = candidates.trucks.first(where: { !usage.truckIDs.contains($0.id) })
+        else { return nil }
+        return Slot(date: date, window: window, crewID: crew.id, truckID: truck.id)
+    }
+
+    // MARK: Booking
+
+    package struct BookingRequest: Sendable, Equatable {
+        package var customerName: String
+        package var phone: String
+        package var email: String?
+        package var pickupAddress: String
+        package var dropoffAddress: String
+        package var date: String
+        package var window: TimeWindow
+        package var homeSize: HomeSize
+        package var specialItems: String?
+        package var notes: String?
+        /// The same key always gives back the same job.
+        package var idempotencyKey: String?
+        package var callSid: String?
+
+        package init(
+            customerName: String,
+            phone: String,
+            email: String? = nil,
+            pickupAddress: String,
+            dropoffAddress: String,
+            date: String,
+            window: TimeWindow,
+            homeSize: HomeSize,
+            specialItems: String? = nil,
+            notes: String? = nil,
+            idempotencyKey: String? = nil,
+            callSid: String? = nil
+        ) {
+            self.customerName = customerName
+            self.phone = phone
+            self.email = email
+            self.pickupAddress = pickupAddress
+            self.dropoffAddress = dropoffAddress
+            self.date = date
+            self.window = window
+            self.homeSize = homeSize
+            self.specialItems = specialItems
+            self.notes = notes
+            self.idempotencyKey = idempotencyKey
+            self.callSid = callSid
+        }
+    }
+
+    /// Books a move. With an idempotency key already used, returns that job (`created` false) and books nothing.
+    package func createBooking(_ request: BookingRequest) async throws -> (job: Job, created: Bool) {
+        if let key = request.idempotencyKey, let existing = try await store.job(idempotencyKey: key) {
+            return (existing, false)
+        }
+        let name = request.customerName.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty else { throw BookingError.invalidArgument(field: "customer name", reason: "it is empty") }
+        let phone = try Self.normalizedPhone(request.phone)
+        let pickup = request.pickupAddress.trimmingCharacters(in: .whitespacesAndNewlines)
+        let dropoff = request.dropoffAddress.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !pickup.isEmpty else { throw BookingError.invalidArgument(field: "pickup address", reason: "it is empty") }
+        guard !dropoff.isEmpty else { throw BookingError.invalidArgument(field: "drop-off address", reason: "it is empty") }
+        let date = try bookableDate(request.date)
+        let estimate = policy.estimate(for: request.homeSize)
+
+        // Pick a free crew and truck; if another caller takes them first the database refuses, and we look again.
+        for _ in 0..<(policy.crews.count * policy.trucks.count + 4) {
+            let usage = try await store.usage(on: date)[request.window] ?? SlotUsage()
+            guard let slot = freeSlot(on: date, window: request.window, homeSize: request.homeSize, usage: usage) else {
+                throw BookingError.slotTaken(date, request.window)
+            }
+            let created = now()
+            let job = Job(
+                id: JobID.make(),
+                customerName: name,
+                phone: phone,
+                email: request.email?.trimmingCharacters(in: .whitespaces).nilIfEmpty,
+                pickupAddress: pickup,
+                dropoffAddress: dropoff,
+                date: date,
+                window: request.window,
+                homeSize: request.homeSize,
+                specialItems: request.specialItems?.nilIfEmpty,
+                estimatedHours: estimate.hours,
+                crewID: slot.crewID,
+                truckID: slot.truckID,
+                crewSize: estimate.movers,
+                priceEstimateCents: estimate.totalCents,
+                status: .confirmed,
+                notes: request.notes?.nilIfEmpty,
+                callSid: request.callSid,
+                createdAt: created,
+                updatedAt: created
+            )
+            do {
+                return (try await store.insert(job, idempotencyKey: request.idempotencyKey), true)
+            } catch StoreConflict.slot, StoreConflict.jobID {
+                continue
+            } catch StoreConflict.idempotencyKey {
+                // The same request won a race with itself (a retry): give back the job it made.
+                if let key = request.idempotencyKey, let existing = try await store.job(idempotencyKey: key) {
+                    return (existing, false)
+                }
+                throw BookingError.storageFailure("idempotency key conflict without a job")
+            }
+        }
+        throw BookingError.slotTaken(date, request.window)
+    }
+
+    // MARK: Looking up and changing jobs
+
+    package func job(id: String) async throws -> Job {
+        let normalized = JobID.normalized(id)
+        guard let job = try await store.job(id: normalized) else { throw BookingError.jobNotFound(normalized) }
+        return job
+    }
+
+    package func jobs(phone: String) async throws -> [Job] {
+        try await store.jobs(phone: Self.normalizedPhone(phone))
+    }
+
+    package func updateStatus(jobID: String, to status: JobStatus) async throws -> Job {
+        let current = try await job(id: jobID)
+        guard current.status.allowedNext.contains(status), status != .rescheduled else {
+            throw BookingError.invalidTransition(jobID: current.id, from: current.status, to: status)
+        }
+        guard let updated = try await store.updateStatus(jobID: current.id, expected: current.status, to: status, at: now())
+        else {
+            // It changed under us; report what it is now.
+            let latest = try await job(id: current.id)
+            throw BookingError.invalidTransition(jobID: latest.id, from: latest.status, to: status)
+        }
+        return updated
+    }
+
+    /// Moves a job to another date and window: the new slot is claimed and the old one freed at once.
+    package func reschedule(jobID: String, dateText: String, window: TimeWindow) async throws -> Job {
+        let current = try await job(id: jobID)
+        guard current.status.allowedNext.contains(.rescheduled) else {
+            throw BookingError.invalidTransition(jobID: current.id, from: current.status, to: .rescheduled)
+        }
+        let date = try bookableDate(dateText)
+        for _ in 0..<(policy.crews.count * policy.trucks.count + 4) {
+            var usage = try await store.usage(on: date)[window] ?? SlotUsage()
+            // The job's own crew and truck are free to it if it stays in the same slot.
+            if current.date == date, current.window == window {
+                usage.crewIDs.remove(current.crewID)
+                usage.truckIDs.remove(current.truckID)
+            }
+            guard let slot = freeSlot(on: date, window: window, homeSize: current.homeSize, usage: usage) else {
+                throw BookingError.slotTaken(date, window)
+            }
+            do {
+                guard let moved = try await store.move(jobID: current.id, to: slot, status: .rescheduled, at: now()) else {
+                    throw BookingError.jobNotFound(current.id)
+                }
+                return moved
+            } catch StoreConflict.slot {
+                continue
+            }
+        }
+        throw BookingError.slotTaken(date, window)
+    }
+
+    // MARK: Confirmation
+
+    package static let confirmationKind = "booking_confirmation"
+
+    /// Writes the job's confirmation to the outbox once; calling again returns the same message unless `resend`.
+    package func confirmation(jobID: String, resend: Bool) async throws -> (message: OutboxMessage, created: Bool) {
+        let job = try await job(id: jobID)
+        let latest = try await store.latestOutboxMessage(jobID: job.id, kind: Self.confirmationKind)
+        if let latest, !resend { return (latest, false) }
+        let message = OutboxMessage(
+            id: UUID().uuidString.lowercased(),
+            jobID: job.id,
+            kind: Self.confirmationKind,
+            sequence: (latest?.sequence ?? 0) + 1,
+            recipient: job.phone,
+            body: confirmationText(for: job),
+            status: "pending",
+            createdAt: now()
+        )
+        do {
+            return (try await store.insertOutboxMessage(message), true)
+        } catch StoreConflict.outbox {
+            // A concurrent call wrote it first: that one is the message.
+            guard let existing = try await store.latestOutboxMessage(jobID: job.id, kind: Self.confirmationKind) else {
+                throw BookingError.storageFailure("outbox conflict without a message")
+            }
+            return (existing, false)
+        }
+    }
+
+    /// Plain GSM-7 text (ASCII only), under two SMS segments.
+    package func confirmationText(for job: Job) -> String {
+        let window = job.window == .morning ? "morning (8am-12pm)" : "afternoon (1pm-5pm)"
+        let text = """
+            \(businessName): your move \(job.id) is booked for \(job.date.spoken), \(window). \
+            From \(job.pickupAddress) to \(job.dropoffAddress). \
+            Estimate \(PriceEstimate.dollars(job.priceEstimateCents)). To change it, call us and quote \(job.id).
+            """
+        return String(text.unicodeScalars.map { $0.isASCII ? Character($0) : "?" })
+    }
+
+    /// E.164: `+` and digits; a 10-digit US number gets `+1`.
+    package static func normalizedPhone(_ text: String) throws(BookingError) -> String {
+        let digits = text.filter(\.isNumber)
+        let number: String
+        if text.trimmingCharacters(in: .whitespaces).hasPrefix("+") {
+            number = "+" + digits
+        } else if digits.count == 10 {
+            number = "+1" + digits
+        } else if digits.count == 11, digits.hasPrefix("1") {
+            number = "+" + digits
+        } else {
+            number = "+" + digits
+        }
+        guard (8...16).contains(number.count), number.dropFirst().allSatisfy(\.isASCII) else {
+            throw .invalidArgument(field: "phone number", reason: "read it back to me digit by digit")
+        }
+        return number
+    }
+}
+
+extension String {
+    fileprivate var nilIfEmpty: String? {
+        let trimmed = trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+
+/// Where jobs live. The store enforces capacity itself (a crew or a truck holds at most one job per date and
+/// window) so that two callers racing for the last slot cannot both win.
+package protocol BookingStore: Sendable {
+    /// Runs the migrations and records the fleet; safe to call at every start.
+    func prepare(crews: [Crew], trucks: [Truck]) async throws
+
+    /// Crews and trucks already holding a job on `date`, per window.
+    func usage(on date: CalendarDate) async throws -> [TimeWindow: SlotUsage]
+
+    /// Inserts a new job holding its crew and truck. Throws ``StoreConflict`` when the database refuses it.
+    func insert(_ job: Job, idempotencyKey: String?) async throws -> Job
+
+    func job(id: String) async throws -> Job?
+    func job(idempotencyKey: String) async throws -> Job?
+    /// The jobs booked for this phone number, soonest first.
+    func jobs(phone: String) async throws -> [Job]
+
+    /// Changes a job's status if it still has `expected` (compare-and-set); returns the updated job, or `nil` if the
+    /// job changed meanwhile.
+    func updateStatus(jobID: String, expected: JobStatus, to status: JobStatus, at: Date) async throws -> Job?
+
+    /// Moves a job to a new slot in one statement: the new crew and truck are claimed and the old ones freed
+    /// together. Throws ``StoreConflict/slot`` if the new slot is taken.
+    func move(jobID: String, to slot: Slot, status: JobStatus, at: Date) async throws -> Job?
+
+    /// The latest message of `kind` for a job, if any.
+    func latestOutboxMessage(jobID: String, kind: String) async throws -> OutboxMessage?
+    /// Adds a message to the outbox; throws ``StoreConflict/outbox`` if that sequence number exists.
+    func insertOutboxMessage(_ message: OutboxMessage) async throws -> OutboxMessage
+}
+
+/// A slot with the crew and truck that will do it.
+package struct Slot: Sendable, Equatable {
+    package var date: CalendarDate
+    package var window: TimeWindow
+    package var crewID: String
+    package var truckID: String
+
+    package init(date: CalendarDate, window: TimeWindow, crewID: String, truckID: String) {
+        self.date = date
+        self.window = window
+        self.crewID = crewID
+        self.truckID = truckID
+    }
+}
+
+package struct SlotUsage: Sendable, Equatable {
+    package var crewIDs: Set<String> = []
+    package var truckIDs: Set<String> = []
+
+    package init(crewIDs: Set<String> = [], truckIDs: Set<String> = []) {
+        self.crewIDs = crewIDs
+        self.truckIDs = truckIDs
+    }
+}
+
+/// The database refused a write because of a unique constraint.
+package enum StoreConflict: Error, Sendable, Equatable {
+    /// The crew or the truck is already booked for that date and window.
+    case slot
+    /// A job with that idempotency key exists.
+    case idempotencyKey
+    /// That job id exists (ids are random; try another).
+    case jobID
+    case outbox
+}
+
+/// A message to send, written before it is sent so it is never lost and never sent twice.
+package struct OutboxMessage: Sendable, Equatable, Codable {
+    package var id: String
+    package var jobID: String
+    /// e.g. `booking_confirmation`.
+    package var kind: String
+    /// 1 for the first message of this kind for the job; each deliberate resend adds one.
+    package var sequence: Int
+    /// E.164.
+    package var recipient: String
+    package var body: String
+    /// `pending` until a sender takes it (issue 6).
+    package var status: String
+    package var createdAt: Date
+
+    package init(
+        id: String,
+        jobID: String,
+        kind: String,
+        sequence: Int,
+        recipient: String,
+        body: String,
+        status: String,
+        createdAt: Date
+    ) {
+        self.id = id
+        self.jobID = jobID
+        self.kind = kind
+        self.sequence = sequence
+        self.recipient = recipient
+        self.body = body
+        self.status = status
+        self.createdAt = createdAt
+    }
+}
