@@ -143,6 +143,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "BookingSQLTests",
+            dependencies: ["Booking", "BookingSQL", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "RealtimeAPITests",
             dependencies: ["RealtimeAPI", "VoiceTesting"],
             resources: [.copy("Resources/openai-realtime-events.json")],

@@ -53,7 +53,12 @@ package struct BookingService: Sendable {
         let windows = policy.windows.map { window in
             WindowAvailability(
                 window: window,
-                available: freeSlot(on: date, window: window, homeSize: homeSize ?? .studio, usage: usage[window] ?? SlotUsage())
+                available: freeSlot(
+                    on: date,
+                    window: window,
+                    homeSize: homeSize ?? .studio,
+                    usage: usage[window] ?? SlotUsage()
+                )
                     != nil
             )
         }
@@ -124,8 +129,12 @@ package struct BookingService: Sendable {
         let phone = try Self.normalizedPhone(request.phone)
         let pickup = request.pickupAddress.trimmingCharacters(in: .whitespacesAndNewlines)
         let dropoff = request.dropoffAddress.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !pickup.isEmpty else { throw BookingError.invalidArgument(field: "pickup address", reason: "it is empty") }
-        guard !dropoff.isEmpty else { throw BookingError.invalidArgument(field: "drop-off address", reason: "it is empty") }
+        guard !pickup.isEmpty else {
+            throw BookingError.invalidArgument(field: "pickup address", reason: "it is empty")
+        }
+        guard !dropoff.isEmpty else {
+            throw BookingError.invalidArgument(field: "drop-off address", reason: "it is empty")
+        }
         let date = try bookableDate(request.date)
         let estimate = policy.estimate(for: request.homeSize)
 
@@ -190,7 +199,13 @@ package struct BookingService: Sendable {
         guard current.status.allowedNext.contains(status), status != .rescheduled else {
             throw BookingError.invalidTransition(jobID: current.id, from: current.status, to: status)
         }
-        guard let updated = try await store.updateStatus(jobID: current.id, expected: current.status, to: status, at: now())
+        guard
+            let updated = try await store.updateStatus(
+                jobID: current.id,
+                expected: current.status,
+                to: status,
+                at: now()
+            )
         else {
             // It changed under us; report what it is now.
             let latest = try await job(id: current.id)
@@ -217,7 +232,8 @@ package struct BookingService: Sendable {
                 throw BookingError.slotTaken(date, window)
             }
             do {
-                guard let moved = try await store.move(jobID: current.id, to: slot, status: .rescheduled, at: now()) else {
+                guard let moved = try await store.move(jobID: current.id, to: slot, status: .rescheduled, at: now())
+                else {
                     throw BookingError.jobNotFound(current.id)
                 }
                 return moved

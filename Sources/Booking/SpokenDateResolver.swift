@@ -36,9 +36,11 @@ package struct SpokenDateResolver: Sendable {
     package func resolve(_ text: String) throws(BookingError) -> CalendarDate {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if let iso = CalendarDate(iso: trimmed) { return iso }
-        let cleaned = String(trimmed.lowercased().map { (character: Character) -> Character in
-            character.isLetter || character.isNumber || character == "/" ? character : " "
-        })
+        let cleaned = String(
+            trimmed.lowercased().map { (character: Character) -> Character in
+                character.isLetter || character.isNumber || character == "/" ? character : " "
+            }
+        )
         let words: [String] = cleaned.split(separator: " ").map(String.init).filter { !Self.fillerWords.contains($0) }
         guard !words.isEmpty else { throw .unreadableDate(text) }
 
