@@ -81,6 +81,7 @@ let package = Package(
             dependencies: [
                 "Booking",
                 .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -93,6 +94,9 @@ let package = Package(
                 "TwilioMedia",
                 "RealtimeAPI",
                 "CallBridge",
+                "Booking",
+                "BookingSQL",
+                "BookingMCP",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -125,7 +129,9 @@ let package = Package(
             name: "VoiceServerCLI",
             dependencies: [
                 "VoiceServer",
+                "BookingMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

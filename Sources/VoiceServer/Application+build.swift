@@ -1,3 +1,4 @@
+import BookingMCP
 import CallBridge
 import Hummingbird
 import HummingbirdWebSocket
@@ -9,6 +10,7 @@ package func buildApplication(
     configuration: VoiceServerConfiguration,
     callRegistry: CallRegistry = CallRegistry(),
     tools: any ToolProvider = InMemoryToolProvider(),
+    bookingMCP: BookingMCPRoutes? = nil,
     logger: Logger
 ) -> some ApplicationProtocol {
     for warning in configuration.startupWarnings {
@@ -38,6 +40,8 @@ package func buildApplication(
         sessionFactory: CallSessionFactory(serverConfiguration: configuration, tools: tools)
     ).addRoutes(to: router)
 
+    bookingMCP?.addRoutes(to: router)
+
     return Application(
         router: router,
         server: .http1WebSocketUpgrade(
@@ -49,6 +53,26 @@ package func buildApplication(
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "voice-server/\(VoiceServerVersion.current)"
+        ),
+        logger: logger
+    )
+}
+
+/// The booking system's MCP server on its own (`voice-server booking-mcp --port N`): `/mcp` and `/health`.
+package func buildBookingMCPApplication(
+    routes: BookingMCPRoutes,
+    host: String,
+    port: Int,
+    logger: Logger
+) -> some ApplicationProtocol {
+    let router = Router()
+    router.get("health") { _, _ in ["status": "ok", "version": VoiceServerVersion.current] }
+    routes.addRoutes(to: router)
+    return Application(
+        router: router,
+        configuration: .init(
+            address: .hostname(host, port: port),
+            serverName: "booking-mcp/\(VoiceServerVersion.current)"
         ),
         logger: logger
     )

@@ -18,6 +18,7 @@ package enum ConfigurationVariable: String, CaseIterable, Sendable {
     case mcpServerURL = "MCP_SERVER_URL"
     case mcpServerToken = "MCP_SERVER_TOKEN"
     case databaseURL = "DATABASE_URL"
+    case bookingHorizonDays = "BOOKING_HORIZON_DAYS"
     case transferNumber = "TRANSFER_NUMBER"
     case businessName = "BUSINESS_NAME"
     case businessTimeZone = "BUSINESS_TIMEZONE"

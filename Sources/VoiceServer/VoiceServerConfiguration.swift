@@ -19,6 +19,14 @@ package struct VoiceServerConfiguration: Sendable {
         case sqlite(path: String)
         /// A PostgreSQL server, as a `postgres://user:password@host:port/database` URL.
         case postgres(url: Secret)
+
+        /// `sqlite` or `postgres`: safe to log.
+        package var kind: String {
+            switch self {
+            case .sqlite: "sqlite"
+            case .postgres: "postgres"
+            }
+        }
     }
 
     package var environment: Environment = .development
@@ -49,6 +57,9 @@ package struct VoiceServerConfiguration: Sendable {
     package var mcpServerURL: URL?
     package var mcpServerToken: Secret?
     package var database: Database = .sqlite(path: "./data/bookings.sqlite")
+
+    /// How far ahead a move can be booked, in days.
+    package var bookingHorizonDays = 120
 
     /// Where `transfer_to_human` sends the caller, E.164; transfers are off when unset.
     package var transferNumber: String?
@@ -159,6 +170,15 @@ package struct VoiceServerConfiguration: Sendable {
             self.database = try Self.database(from: text)
         }
 
+        if let text = values[.bookingHorizonDays] {
+            guard let days = Int(text), (1...730).contains(days) else {
+                throw ConfigurationError(
+                    variable: ConfigurationVariable.bookingHorizonDays.name,
+                    problem: "must be a whole number of days from 1 to 730, not \"\(text)\""
+                )
+            }
+            self.bookingHorizonDays = days
+        }
         self.transferNumber = try values.phoneNumber(.transferNumber)
         if let name = values[.businessName] { self.businessName = name }
         if let identifier = values[.businessTimeZone] {

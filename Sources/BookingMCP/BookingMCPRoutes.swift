@@ -1,0 +1,89 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MCP
+
+/// Mounts a ``BookingMCPEndpoint`` in a Hummingbird router (`POST`/`GET`/`DELETE` on one path), with a bearer token
+/// when one is configured.
+package struct BookingMCPRoutes: Sendable {
+    package let endpoint: BookingMCPEndpoint
+    /// `MCP_SERVER_TOKEN`; `nil` lets any client in.
+    package let token: String?
+
+    /// JSON-RPC messages are small; this bounds what a client can make the server read.
+    package static let maximumBodyBytes = 4 * 1024 * 1024
+
+    package init(endpoint: BookingMCPEndpoint, token: String?) {
+        self.endpoint = endpoint
+        self.token = token
+    }
+
+    package func addRoutes<Context: Hummingbird.RequestContext>(to router: Router<Context>, path: RouterPath = "mcp") {
+        router.post(path, use: handle)
+        router.get(path, use: handle)
+        router.delete(path, use: handle)
+    }
+
+    @Sendable func handle<Context: Hummingbird.RequestContext>(
+        request: Request,
+        context: Context
+    ) async throws -> Response {
+        if let token {
+            let presented = request.headers[.authorization] ?? ""
+            guard Self.constantTimeEqual(presented, "Bearer \(token)") else {
+                return Response(
+                    status: .unauthorized,
+                    headers: [.wwwAuthenticate: #"Bearer realm="booking""#, .contentType: "application/json"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"error":"missing or wrong bearer token"}"#))
+                )
+            }
+        }
+        var request = request
+        let body = try await request.collectBody(upTo: Self.maximumBodyBytes)
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            headers[field.name.canonicalName] = field.value
+        }
+        let mcpRequest = MCP.HTTPRequest(
+            method: request.method.rawValue,
+            headers: headers,
+            body: body.readableBytes > 0 ? Data(body.readableBytesView) : nil,
+            path: request.uri.path
+        )
+        return Self.response(from: await endpoint.handle(mcpRequest))
+    }
+
+    static func response(from response: MCP.HTTPResponse) -> Response {
+        var headers = HTTPFields()
+        for (name, value) in response.headers {
+            if let name = HTTPField.Name(name) { headers[name] = value }
+        }
+        let status = HTTPResponse.Status(code: response.statusCode)
+        switch response {
+        case .stream(let stream, _):
+            return Response(
+                status: status,
+                headers: headers,
+                body: ResponseBody { writer in
+                    for try await chunk in stream {
+                        try await writer.write(ByteBuffer(bytes: chunk))
+                    }
+                    try await writer.finish(nil)
+                }
+            )
+        default:
+            let body = response.bodyData.map { ByteBuffer(bytes: $0) } ?? ByteBuffer()
+            return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body))
+        }
+    }
+
+    private static func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
+        let left = Array(lhs.utf8)
+        let right = Array(rhs.utf8)
+        var difference = UInt8(left.count == right.count ? 0 : 1)
+        for index in 0..<min(left.count, right.count) {
+            difference |= left[index] ^ right[index]
+        }
+        return difference == 0
+    }
+}

@@ -1,0 +1,262 @@
+import Booking
+import Foundation
+import Logging
+import MCP
+
+/// Runs the booking tools: reads MCP arguments, calls the ``BookingService``, and answers with structured content
+/// (plus the same JSON as text, for clients that only read text). A refusal is a tool error (`isError`) whose text
+/// is a sentence the assistant can say.
+package struct BookingToolbox: Sendable {
+    package let service: BookingService
+    let logger: Logger
+
+    package init(service: BookingService, logger: Logger) {
+        self.service = service
+        self.logger = logger
+    }
+
+    package var tools: [Tool] { BookingToolDefinitions.all }
+
+    package func call(_ parameters: CallTool.Parameters) async -> CallTool.Result {
+        let arguments = Arguments(values: parameters.arguments ?? [:])
+        do {
+            let result: Value
+            switch parameters.name {
+            case "check_availability": result = try await checkAvailability(arguments)
+            case "create_booking": result = try await createBooking(arguments, meta: parameters._meta)
+            case "send_confirmation": result = try await sendConfirmation(arguments)
+            case "update_job_status": result = try await updateJobStatus(arguments)
+            case "get_job_details": result = try await jobDetails(arguments)
+            default:
+                throw BookingError.invalidArgument(field: "tool", reason: "there is no tool called \(parameters.name)")
+            }
+            return CallTool.Result(
+                content: [.text(text: Self.json(result), annotations: nil, _meta: nil)],
+                structuredContent: result as Value?
+            )
+        } catch let error as BookingError {
+            if case .storageFailure(let detail) = error {
+                logger.error("Booking store failed", metadata: ["tool": "\(parameters.name)", "reason": "\(detail)"])
+            }
+            return Self.refusal(error.speakableMessage)
+        } catch {
+            logger.error("Booking tool failed", metadata: ["tool": "\(parameters.name)", "reason": "\(error)"])
+            return Self.refusal(BookingError.storageFailure("\(error)").speakableMessage)
+        }
+    }
+
+    // MARK: Tools
+
+    private func checkAvailability(_ arguments: Arguments) async throws -> Value {
+        let homeSize = try arguments.homeSize("home_size", required: false)
+        let availability = try await service.availability(dateText: try arguments.text("date"), homeSize: homeSize)
+        let free = availability.windows.filter(\.available).map(\.window)
+        var say = "\(availability.date.spoken): "
+        say +=
+            free.isEmpty ? "fully booked." : "the " + free.map(\.spoken).joined(separator: " and the ") + " are free."
+        var result: [String: Value] = [
+            "date": .string(availability.date.iso),
+            "weekday": .string(availability.date.weekday.name),
+            "spoken_date": .string(availability.date.spoken),
+            "windows": .array(
+                availability.windows.map {
+                    [
+                        "window": .string($0.window.rawValue), "label": .string($0.window.spoken),
+                        "available": .bool($0.available),
+                    ]
+                }
+            ),
+            "say": .string(say),
+        ]
+        if let estimate = availability.estimate {
+            result["estimate"] = Self.estimate(estimate)
+        }
+        return .object(result)
+    }
+
+    private func createBooking(_ arguments: Arguments, meta: Metadata?) async throws -> Value {
+        guard let window = TimeWindow(rawValue: try arguments.text("window").lowercased()) else {
+            throw BookingError.invalidArgument(field: "window", reason: "say morning or afternoon")
+        }
+        let key =
+            arguments.optionalText("idempotency_key") ?? meta?["idempotencyKey"]?.stringValue
+            ?? meta?["idempotency_key"]?.stringValue
+        let request = BookingService.BookingRequest(
+            customerName: try arguments.text("customer_name"),
+            phone: try arguments.text("phone"),
+            email: arguments.optionalText("email"),
+            pickupAddress: try arguments.text("pickup_address"),
+            dropoffAddress: try arguments.text("dropoff_address"),
+            date: try arguments.text("date"),
+            window: window,
+            homeSize: try arguments.homeSize("home_size", required: true)!,
+            specialItems: arguments.optionalText("special_items"),
+            notes: arguments.optionalText("notes"),
+            idempotencyKey: key,
+            callSid: meta?["callSid"]?.stringValue
+        )
+        let (job, created) = try await service.createBooking(request)
+        var result = Self.summary(of: job)
+        result["created"] = .bool(created)
+        result["say"] = .string(
+            "Booked: job \(job.id), \(job.date.spoken), \(job.window.spoken). The estimate is \(PriceEstimate.dollars(job.priceEstimateCents))."
+        )
+        return .object(result)
+    }
+
+    private func sendConfirmation(_ arguments: Arguments) async throws -> Value {
+        let (message, created) = try await service.confirmation(
+            jobID: try arguments.text("job_id"),
+            resend: arguments.flag("resend")
+        )
+        return [
+            "job_id": .string(message.jobID),
+            "message_id": .string(message.id),
+            "sequence": .int(message.sequence),
+            "to_last_digits": .string(String(message.recipient.suffix(4))),
+            "text": .string(message.body),
+            "status": .string(message.status),
+            "already_sent": .bool(!created),
+            "say": .string(
+                created
+                    ? "The confirmation text is on its way to the number ending \(message.recipient.suffix(4))."
+                    : "The confirmation was already sent to the number ending \(message.recipient.suffix(4))."
+            ),
+        ]
+    }
+
+    private func updateJobStatus(_ arguments: Arguments) async throws -> Value {
+        let jobID = try arguments.text("job_id")
+        let action = try arguments.text("action").lowercased()
+        let job: Job
+        switch action {
+        case "reschedule":
+            guard let window = TimeWindow(rawValue: try arguments.text("window").lowercased()) else {
+                throw BookingError.invalidArgument(field: "window", reason: "say morning or afternoon")
+            }
+            job = try await service.reschedule(jobID: jobID, dateText: try arguments.text("date"), window: window)
+        case "confirm": job = try await service.updateStatus(jobID: jobID, to: .confirmed)
+        case "schedule": job = try await service.updateStatus(jobID: jobID, to: .scheduled)
+        case "start": job = try await service.updateStatus(jobID: jobID, to: .inProgress)
+        case "complete": job = try await service.updateStatus(jobID: jobID, to: .completed)
+        case "cancel": job = try await service.updateStatus(jobID: jobID, to: .cancelled)
+        default:
+            throw BookingError.invalidArgument(
+                field: "action",
+                reason: "confirm, schedule, start, complete, cancel or reschedule"
+            )
+        }
+        var result = Self.summary(of: job)
+        result["say"] = .string(
+            action == "reschedule"
+                ? "Job \(job.id) is moved to \(job.date.spoken), \(job.window.spoken)."
+                : "Job \(job.id) is now \(job.status.spoken)."
+        )
+        return .object(result)
+    }
+
+    private func jobDetails(_ arguments: Arguments) async throws -> Value {
+        let jobs: [Job]
+        if let id = arguments.optionalText("job_id") {
+            jobs = [try await service.job(id: id)]
+        } else if let phone = arguments.optionalText("phone") {
+            jobs = try await service.jobs(phone: phone)
+        } else {
+            throw BookingError.invalidArgument(field: "job number or phone number", reason: "ask the caller for one")
+        }
+        let say =
+            jobs.isEmpty
+            ? "There are no bookings for that number."
+            : jobs.map { "Job \($0.id): \($0.date.spoken), \($0.window.rawValue), \($0.status.spoken)." }.joined(
+                separator: " "
+            )
+        return ["jobs": .array(jobs.map { .object(Self.summary(of: $0)) }), "say": .string(say)]
+    }
+
+    // MARK: Results
+
+    static func summary(of job: Job) -> [String: Value] {
+        [
+            "job_id": .string(job.id),
+            "status": .string(job.status.rawValue),
+            "customer_name": .string(job.customerName),
+            "phone": .string(job.phone),
+            "pickup_address": .string(job.pickupAddress),
+            "dropoff_address": .string(job.dropoffAddress),
+            "date": .string(job.date.iso),
+            "weekday": .string(job.date.weekday.name),
+            "spoken_date": .string(job.date.spoken),
+            "window": .string(job.window.rawValue),
+            "home_size": .string(job.homeSize.rawValue),
+            "crew_size": .int(job.crewSize),
+            "estimated_hours": .int(job.estimatedHours),
+            "price_estimate_usd": .double(Double(job.priceEstimateCents) / 100),
+            "call_sid": job.callSid.map(Value.string) ?? .null,
+        ]
+    }
+
+    static func estimate(_ estimate: PriceEstimate) -> Value {
+        [
+            "movers": .int(estimate.movers),
+            "hours": .int(estimate.hours),
+            "truck_size": .string(estimate.truckSize.rawValue),
+            "price_usd": .double(Double(estimate.totalCents) / 100),
+            "spoken_price": .string(estimate.spoken),
+        ]
+    }
+
+    static func refusal(_ message: String) -> CallTool.Result {
+        CallTool.Result(
+            content: [.text(text: message, annotations: nil, _meta: nil)],
+            structuredContent: ["error": .string(message)] as Value?,
+            isError: true
+        )
+    }
+
+    static func json(_ value: Value) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
+/// A tool call's arguments, read with errors the assistant can act on.
+private struct Arguments {
+    let values: [String: Value]
+
+    func optionalText(_ name: String) -> String? {
+        guard let value = values[name] else { return nil }
+        let text: String? =
+            switch value {
+            case .string(let text): text
+            case .int(let number): String(number)
+            case .double(let number): String(number)
+            default: nil
+            }
+        guard let text = text?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
+        return text
+    }
+
+    func text(_ name: String) throws(BookingError) -> String {
+        guard let text = optionalText(name) else {
+            throw .invalidArgument(field: name.replacingOccurrences(of: "_", with: " "), reason: "it is missing")
+        }
+        return text
+    }
+
+    func flag(_ name: String) -> Bool {
+        if case .bool(let value) = values[name] { return value }
+        return optionalText(name)?.lowercased() == "true"
+    }
+
+    func homeSize(_ name: String, required: Bool) throws(BookingError) -> HomeSize? {
+        guard let text = optionalText(name) else {
+            if required { throw .invalidArgument(field: "home size", reason: "ask how many bedrooms") }
+            return nil
+        }
+        guard let size = HomeSize(loose: text) else {
+            throw .invalidArgument(field: "home size", reason: "say studio, or the number of bedrooms")
+        }
+        return size
+    }
+}

@@ -1,0 +1,44 @@
+import Booking
+import BookingMCP
+import BookingSQL
+import Logging
+
+/// The embedded booking system: its store (SQLite or PostgreSQL, from `DATABASE_URL`), its service and its MCP
+/// endpoint. Opened once at start; migrations run then.
+package struct BookingSystem: Sendable {
+    package let store: SQLBookingStore
+    package let service: BookingService
+    package let endpoint: BookingMCPEndpoint
+    package let routes: BookingMCPRoutes
+
+    package static func open(configuration: VoiceServerConfiguration, logger: Logger) async throws -> BookingSystem {
+        let store: SQLBookingStore
+        switch configuration.database {
+        case .sqlite(let path):
+            store = try await SQLBookingStore.sqlite(path: path, logger: logger)
+        case .postgres(let url):
+            store = try await SQLBookingStore.postgres(url: url.value, logger: logger)
+        }
+        var policy = BookingPolicy.standard(timeZone: configuration.businessTimeZone)
+        policy.horizonDays = configuration.bookingHorizonDays
+        do {
+            try await store.prepare(crews: policy.crews, trucks: policy.trucks)
+        } catch {
+            await store.close()
+            throw error
+        }
+        let service = BookingService(store: store, policy: policy, businessName: configuration.businessName)
+        let endpoint = BookingMCPEndpoint(toolbox: BookingToolbox(service: service, logger: logger), logger: logger)
+        return BookingSystem(
+            store: store,
+            service: service,
+            endpoint: endpoint,
+            routes: BookingMCPRoutes(endpoint: endpoint, token: configuration.mcpServerToken?.value)
+        )
+    }
+
+    package func close() async {
+        await endpoint.closeAll()
+        await store.close()
+    }
+}
