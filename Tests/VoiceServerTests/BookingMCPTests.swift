@@ -1,0 +1,299 @@
+import Booking
+import BookingMCP
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import RealtimeAPI
+import Testing
+
+@testable import VoiceServer
+
+/// The booking MCP server over real HTTP: the protocol by hand, and the official Python SDK as a client.
+@Suite(.timeLimit(.minutes(2)))
+struct BookingMCPTests {
+    static let token = "mcp-test-token"
+
+    static func withBookingMCP(
+        _ test: @escaping @Sendable (any TestClientProtocol, BookingSystem) async throws -> Void
+    ) async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mcp-\(UUID()).sqlite").path
+        let configuration = try await VoiceServerConfiguration.load(
+            environment: ["DATABASE_URL": path, "MCP_SERVER_TOKEN": token],
+            environmentFile: nil
+        )
+        var logger = Logger(label: "booking-mcp-tests")
+        logger.logLevel = .warning
+        let system = try await BookingSystem.open(configuration: configuration, logger: logger)
+        let app = buildBookingMCPApplication(routes: system.routes, host: "127.0.0.1", port: 0, logger: logger)
+        do {
+            try await app.test(.live) { client in try await test(client, system) }
+        } catch {
+            await system.close()
+            throw error
+        }
+        await system.close()
+    }
+
+    struct RPC: Sendable {
+        var status: HTTPResponse.Status
+        var sessionID: String?
+        var message: JSONValue?
+    }
+
+    /// POSTs one JSON-RPC message; reads a JSON or an SSE answer.
+    static func post(
+        _ client: any TestClientProtocol,
+        _ body: String,
+        session: String? = nil,
+        token: String? = BookingMCPTests.token
+    ) async throws -> RPC {
+        var headers: HTTPFields = [.contentType: "application/json", .accept: "application/json, text/event-stream"]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        if let session {
+            headers[HTTPField.Name("Mcp-Session-Id")!] = session
+            headers[HTTPField.Name("MCP-Protocol-Version")!] = "2025-06-18"
+        }
+        return try await client.execute(uri: "/mcp", method: .post, headers: headers, body: ByteBuffer(string: body)) {
+            response in
+            let text = String(buffer: response.body)
+            let json =
+                response.headers[.contentType]?.hasPrefix("text/event-stream") == true
+                ? text.split(separator: "\n").filter { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) }
+                    .last { !$0.isEmpty }
+                : (text.isEmpty ? nil : text)
+            return RPC(
+                status: response.status,
+                sessionID: response.headers[HTTPField.Name("Mcp-Session-Id")!],
+                message: try json.map { try JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
+            )
+        }
+    }
+
+    static let initialize =
+        #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"swift-test","version":"1"}}}"#
+
+    static func session(_ client: any TestClientProtocol) async throws -> String {
+        let answer = try await post(client, initialize)
+        #expect(answer.status == .ok)
+        let session = try #require(answer.sessionID)
+        let initialized = try await post(
+            client,
+            #"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+            session: session
+        )
+        #expect(initialized.status == .accepted)
+        return session
+    }
+
+    static func call(
+        _ client: any TestClientProtocol,
+        session: String,
+        id: Int,
+        tool: String,
+        arguments: JSONValue
+    ) async throws -> JSONValue {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let body: JSONValue = [
+            "jsonrpc": "2.0", "id": .number(Double(id)), "method": "tools/call",
+            "params": ["name": .string(tool), "arguments": arguments],
+        ]
+        let answer = try await post(client, String(decoding: try encoder.encode(body), as: UTF8.self), session: session)
+        #expect(answer.status == .ok)
+        return try #require(answer.message?["result"])
+    }
+
+    @Test func initializeListAndCallOverHTTP() async throws {
+        try await Self.withBookingMCP { client, _ in
+            let session = try await Self.session(client)
+            let list = try await Self.post(client, #"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#, session: session)
+            let tools = try #require(list.message?["result"]?["tools"]?.arrayValue)
+            #expect(
+                Set(tools.compactMap { $0["name"]?.stringValue })
+                    == [
+                        "check_availability", "create_booking", "send_confirmation", "update_job_status",
+                        "get_job_details",
+                    ]
+            )
+            #expect(tools.allSatisfy { $0["inputSchema"]?["type"] == "object" })
+
+            let availability = try await Self.call(
+                client,
+                session: session,
+                id: 3,
+                tool: "check_availability",
+                arguments: ["date": "tomorrow", "home_size": "studio"]
+            )
+            #expect(availability["isError"] == nil || availability["isError"] == false)
+            let structured = try #require(availability["structuredContent"])
+            #expect(structured["weekday"]?.stringValue != nil)
+            #expect(structured["windows"]?.arrayValue?.count == 2)
+            #expect(structured["estimate"]?["price_usd"] != nil)
+
+            let booking = try await Self.call(
+                client,
+                session: session,
+                id: 4,
+                tool: "create_booking",
+                arguments: [
+                    "customer_name": "Ada Lovelace", "phone": "(415) 555-2671", "pickup_address": "12 Main St",
+                    "dropoff_address": "34 Elm Ave", "date": "next Friday", "window": "morning",
+                    "home_size": "1 bedroom",
+                ]
+            )
+            let jobID = try #require(booking["structuredContent"]?["job_id"]?.stringValue)
+            #expect(jobID.hasPrefix("QM-"))
+            #expect(booking["structuredContent"]?["phone"] == "+14155552671")
+
+            let confirmation = try await Self.call(
+                client,
+                session: session,
+                id: 5,
+                tool: "send_confirmation",
+                arguments: ["job_id": .string(jobID)]
+            )
+            #expect(confirmation["structuredContent"]?["text"]?.stringValue?.contains(jobID) == true)
+            let again = try await Self.call(
+                client,
+                session: session,
+                id: 6,
+                tool: "send_confirmation",
+                arguments: ["job_id": .string(jobID)]
+            )
+            #expect(again["structuredContent"]?["already_sent"] == true)
+            #expect(again["structuredContent"]?["message_id"] == confirmation["structuredContent"]?["message_id"])
+
+            let mine = try await Self.call(
+                client,
+                session: session,
+                id: 7,
+                tool: "get_job_details",
+                arguments: ["phone": "+14155552671"]
+            )
+            #expect(mine["structuredContent"]?["jobs"]?.arrayValue?.count == 1)
+
+            let cancelled = try await Self.call(
+                client,
+                session: session,
+                id: 8,
+                tool: "update_job_status",
+                arguments: ["job_id": .string(jobID), "action": "cancel"]
+            )
+            #expect(cancelled["structuredContent"]?["status"] == "cancelled")
+        }
+    }
+
+    @Test func refusalsAreToolErrorsWithASentence() async throws {
+        try await Self.withBookingMCP { client, _ in
+            let session = try await Self.session(client)
+            let sunday = try await Self.call(
+                client,
+                session: session,
+                id: 2,
+                tool: "check_availability",
+                arguments: ["date": "Sunday"]
+            )
+            #expect(sunday["isError"] == true)
+            let text = try #require(sunday["content"]?.arrayValue?.first?["text"]?.stringValue)
+            #expect(text.contains("Sundays"))
+            let missing = try await Self.call(
+                client,
+                session: session,
+                id: 3,
+                tool: "create_booking",
+                arguments: ["date": "tomorrow"]
+            )
+            #expect(missing["isError"] == true)
+            let unknown = try await Self.call(
+                client,
+                session: session,
+                id: 4,
+                tool: "get_job_details",
+                arguments: ["job_id": "QM-ZZZZZZ"]
+            )
+            #expect(unknown["content"]?.arrayValue?.first?["text"]?.stringValue?.contains("can't find") == true)
+        }
+    }
+
+    @Test(arguments: [nil, "wrong-token"])
+    func aMissingOrWrongTokenGets401(token: String?) async throws {
+        try await Self.withBookingMCP { client, _ in
+            let answer = try await Self.post(client, Self.initialize, token: token)
+            #expect(answer.status == .unauthorized)
+            #expect(answer.sessionID == nil)
+        }
+    }
+
+    @Test func unknownSessionsGet404AndDeleteEndsASession() async throws {
+        try await Self.withBookingMCP { client, system in
+            let stale = try await Self.post(
+                client,
+                #"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#,
+                session: "no-such-session"
+            )
+            #expect(stale.status == .notFound)
+            let session = try await Self.session(client)
+            #expect(await system.endpoint.sessionCount == 1)
+            try await client.execute(
+                uri: "/mcp",
+                method: .delete,
+                headers: [
+                    .authorization: "Bearer \(Self.token)", HTTPField.Name("Mcp-Session-Id")!: session,
+                    HTTPField.Name("MCP-Protocol-Version")!: "2025-06-18",
+                ]
+            ) { response in
+                #expect(response.status == .ok)
+            }
+            #expect(await system.endpoint.sessionCount == 0)
+        }
+    }
+
+    /// The official Python MCP SDK lists and calls our tools. `.ci/run` installs it and sets `MCP_INTEROP_PYTHON`.
+    @Test func theOfficialPythonClientListsAndCallsTheTools() async throws {
+        guard let python = ProcessInfo.processInfo.environment["MCP_INTEROP_PYTHON"] else {
+            if ProcessInfo.processInfo.environment["CI"] == "true" {
+                Issue.record("MCP_INTEROP_PYTHON is not set under CI: interoperability was not tested")
+            } else {
+                print("Skipped the Python MCP interoperability test: set MCP_INTEROP_PYTHON to a python with `mcp`")
+            }
+            return
+        }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Interop/mcp_client_check.py").path
+        try await Self.withBookingMCP { client, _ in
+            let port = try #require(client.port)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = [script, "http://127.0.0.1:\(port)/mcp", Self.token]
+            let output = Pipe()
+            let errors = Pipe()
+            process.standardOutput = output
+            process.standardError = errors
+            try process.run()
+            // The output is a few KiB, well under a pipe's buffer: wait for the exit, then read.
+            let deadline = ContinuousClock.now + .seconds(60)
+            while process.isRunning, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            if process.isRunning { process.terminate() }
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(process.terminationStatus == 0, "\(errorText)")
+            let result = try JSONDecoder().decode(JSONValue.self, from: data)
+            #expect(result["server"] == "booking")
+            #expect(
+                result["tools"] == [
+                    "check_availability", "create_booking", "get_job_details", "send_confirmation", "update_job_status",
+                ]
+            )
+            #expect(result["availability_is_error"] == false)
+            #expect(result["availability"]?["weekday"] == "Friday")
+            #expect(result["booking"]?["job_id"]?.stringValue?.hasPrefix("QM-") == true)
+            #expect(result["refused_is_error"] == true)
+            #expect(result["refused_text"]?.stringValue?.contains("Sundays") == true)
+        }
+    }
+}
