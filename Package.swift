@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // Twilio's wire formats: Media Streams messages, TwiML, webhook signatures. Foundation and Crypto only.
@@ -124,11 +125,31 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Load generators and measurements for `voice-server booking-bench` (and, later, `bench`).
+        .target(
+            name: "VoiceBench",
+            dependencies: [
+                "Booking",
+                "BookingMCP",
+                "RealtimeAPI",
+                "VoiceServer",
+                "VoiceTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The `voice-server` executable: parses arguments and assembles; nothing else.
         .executableTarget(
             name: "VoiceServerCLI",
             dependencies: [
                 "VoiceServer",
+                "VoiceBench",
                 "BookingMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "MCP", package: "swift-sdk"),

@@ -11,16 +11,26 @@ package struct BookingSystem: Sendable {
     package let endpoint: BookingMCPEndpoint
     package let routes: BookingMCPRoutes
 
-    package static func open(configuration: VoiceServerConfiguration, logger: Logger) async throws -> BookingSystem {
+    /// - Parameters:
+    ///   - policy: replaces the standard fleet and rules (the benchmark uses a large fleet).
+    ///   - schema: a PostgreSQL schema to keep the tables in.
+    package static func open(
+        configuration: VoiceServerConfiguration,
+        policy: BookingPolicy? = nil,
+        schema: String? = nil,
+        logger: Logger
+    ) async throws -> BookingSystem {
         let store: SQLBookingStore
         switch configuration.database {
         case .sqlite(let path):
             store = try await SQLBookingStore.sqlite(path: path, logger: logger)
         case .postgres(let url):
-            store = try await SQLBookingStore.postgres(url: url.value, logger: logger)
+            store = try await SQLBookingStore.postgres(url: url.value, schema: schema, logger: logger)
         }
-        var policy = BookingPolicy.standard(timeZone: configuration.businessTimeZone)
-        policy.horizonDays = configuration.bookingHorizonDays
+        var policy = policy ?? BookingPolicy.standard(timeZone: configuration.businessTimeZone)
+        if policy.horizonDays == BookingPolicy.standard().horizonDays {
+            policy.horizonDays = configuration.bookingHorizonDays
+        }
         do {
             try await store.prepare(crews: policy.crews, trucks: policy.trucks)
         } catch {

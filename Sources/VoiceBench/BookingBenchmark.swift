@@ -1,0 +1,191 @@
+import AsyncHTTPClient
+import Booking
+import BookingMCP
+import Foundation
+import Histogram
+import Logging
+import RealtimeAPI
+import Synchronization
+import VoiceServer
+import VoiceTesting
+import Hummingbird
+import HummingbirdWebSocket
+
+/// Measures the booking MCP server end to end: tool calls per second and latency percentiles of
+/// `check_availability` and `create_booking`, over real HTTP on loopback, with N concurrent MCP clients, on SQLite
+/// or PostgreSQL. Not a test: it prints figures.
+package struct BookingBenchmark: Sendable {
+    package enum Backend: String, Sendable, CaseIterable {
+        case sqlite, postgres
+    }
+
+    package struct Row: Sendable, Codable {
+        package var backend: String
+        package var tool: String
+        package var clients: Int
+        package var calls: Int
+        package var refusals: Int
+        package var callsPerSecond: Double
+        package var p50Milliseconds: Double
+        package var p99Milliseconds: Double
+        package var maxMilliseconds: Double
+    }
+
+    package var backends: [Backend]
+    package var clientCounts: [Int]
+    package var duration: Duration
+    package var postgresURL: String?
+
+    package init(backends: [Backend], clientCounts: [Int], duration: Duration, postgresURL: String?) {
+        self.backends = backends
+        self.clientCounts = clientCounts
+        self.duration = duration
+        self.postgresURL = postgresURL
+    }
+
+    /// A fleet big enough that `create_booking` keeps finding free slots for the whole run: 300 crews and trucks,
+    /// two windows, two years ahead, Sundays open.
+    static func benchmarkPolicy() -> BookingPolicy {
+        var policy = BookingPolicy.standard()
+        policy.crews = (1...300).map { Crew(id: "crew-\($0)", name: "Crew \($0)", size: 4) }
+        policy.trucks = (1...300).map { Truck(id: "truck-\($0)", name: "Truck \($0)", size: .large) }
+        policy.horizonDays = 730
+        policy.closedWeekdays = []
+        return policy
+    }
+
+    package func run(logger: Logger, report: (Row) -> Void) async throws {
+        for backend in backends {
+            var environment = ["MCP_SERVER_TOKEN": "bench-token"]
+            var schema: String?
+            switch backend {
+            case .sqlite:
+                environment["DATABASE_URL"] = FileManager.default.temporaryDirectory
+                    .appendingPathComponent("booking-bench-\(UUID()).sqlite").path
+            case .postgres:
+                guard let postgresURL else {
+                    logger.warning("Skipping PostgreSQL: pass --postgres-url")
+                    continue
+                }
+                environment["DATABASE_URL"] = postgresURL
+                schema = "bench_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            }
+            let configuration = try await VoiceServerConfiguration.load(environment: environment, environmentFile: nil)
+            let system = try await BookingSystem.open(
+                configuration: configuration,
+                policy: Self.benchmarkPolicy(),
+                schema: schema,
+                logger: logger
+            )
+            do {
+                let router = Router(context: BasicWebSocketRequestContext.self)
+                system.routes.addRoutes(to: router)
+                try await LoopbackServer.run(router: router, logger: logger) { port in
+                    for tool in ["check_availability", "create_booking"] {
+                        for clients in clientCounts {
+                            report(
+                                try await measure(
+                                    tool: tool,
+                                    clients: clients,
+                                    url: "http://127.0.0.1:\(port)/mcp",
+                                    backend: backend
+                                )
+                            )
+                        }
+                    }
+                }
+            } catch {
+                await system.close()
+                throw error
+            }
+            await system.close()
+        }
+    }
+
+    private func measure(tool: String, clients: Int, url: String, backend: Backend) async throws -> Row {
+        let httpClient = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: clients + 2))
+        )
+        do {
+            let row = try await measure(tool: tool, clients: clients, url: url, backend: backend, httpClient: httpClient)
+            try await httpClient.shutdown()
+            return row
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
+    }
+
+    private func measure(
+        tool: String,
+        clients: Int,
+        url: String,
+        backend: Backend,
+        httpClient: HTTPClient
+    ) async throws -> Row {
+        let load = MCPLoadClient(url: url, token: "bench-token", client: httpClient)
+        let sessions = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<clients { group.addTask { try await load.initialize() } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let start = ContinuousClock.now
+        let end = start + duration
+        let results = try await withThrowingTaskGroup(of: (Histogram<UInt64>, Int, Int).self) { group in
+            for (index, session) in sessions.enumerated() {
+                group.addTask {
+                    var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+                    var calls = 0
+                    var refusals = 0
+                    while ContinuousClock.now < end {
+                        let arguments = Self.arguments(for: tool, client: index, call: calls)
+                        let started = ContinuousClock.now
+                        let ok = try await load.callTool(tool, arguments: arguments, id: calls + 1, session: session)
+                        let elapsed = ContinuousClock.now - started
+                        _ = histogram.record(UInt64(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000))
+                        calls += 1
+                        if !ok { refusals += 1 }
+                    }
+                    return (histogram, calls, refusals)
+                }
+            }
+            var merged = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+            var calls = 0
+            var refusals = 0
+            for try await (histogram, clientCalls, clientRefusals) in group {
+                merged.add(histogram)
+                calls += clientCalls
+                refusals += clientRefusals
+            }
+            return (merged, calls, refusals)
+        }
+        let seconds = Double((ContinuousClock.now - start).components.seconds)
+            + Double((ContinuousClock.now - start).components.attoseconds) / 1e18
+        return Row(
+            backend: backend.rawValue,
+            tool: tool,
+            clients: clients,
+            calls: results.1,
+            refusals: results.2,
+            callsPerSecond: Double(results.1) / seconds,
+            p50Milliseconds: Double(results.0.valueAtPercentile(50)) / 1000,
+            p99Milliseconds: Double(results.0.valueAtPercentile(99)) / 1000,
+            maxMilliseconds: Double(results.0.maxRecorded) / 1000
+        )
+    }
+
+    /// Different dates per client and call, so bookings spread over the calendar instead of fighting over one slot.
+    static func arguments(for tool: String, client: Int, call: Int) -> JSONValue {
+        let day = CalendarDate(year: 2026, month: 12, day: 1).adding(days: (client * 7 + call) % 700)
+        switch tool {
+        case "create_booking":
+            return [
+                "customer_name": .string("Bench Client \(client)"), "phone": .string("+1415555\(String(format: "%04d", client % 10_000))"),
+                "pickup_address": "1 Test St", "dropoff_address": "2 Test Ave", "date": .string(day.iso),
+                "window": .string(call % 2 == 0 ? "morning" : "afternoon"), "home_size": "studio",
+            ]
+        default:
+            return ["date": .string(day.iso), "home_size": "2_bedroom"]
+        }
+    }
+}
