@@ -3,13 +3,13 @@ import Booking
 import BookingMCP
 import Foundation
 import Histogram
+import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import RealtimeAPI
 import Synchronization
 import VoiceServer
 import VoiceTesting
-import Hummingbird
-import HummingbirdWebSocket
 
 /// Measures the booking MCP server end to end: tool calls per second and latency percentiles of
 /// `check_availability` and `create_booking`, over real HTTP on loopback, with N concurrent MCP clients, on SQLite
@@ -60,7 +60,8 @@ package struct BookingBenchmark: Sendable {
             var schema: String?
             switch backend {
             case .sqlite:
-                environment["DATABASE_URL"] = FileManager.default.temporaryDirectory
+                environment["DATABASE_URL"] =
+                    FileManager.default.temporaryDirectory
                     .appendingPathComponent("booking-bench-\(UUID()).sqlite").path
             case .postgres:
                 guard let postgresURL else {
@@ -105,10 +106,21 @@ package struct BookingBenchmark: Sendable {
     private func measure(tool: String, clients: Int, url: String, backend: Backend) async throws -> Row {
         let httpClient = HTTPClient(
             eventLoopGroupProvider: .singleton,
-            configuration: .init(connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: clients + 2))
+            configuration: .init(
+                connectionPool: .init(
+                    idleTimeout: .seconds(30),
+                    concurrentHTTP1ConnectionsPerHostSoftLimit: clients + 2
+                )
+            )
         )
         do {
-            let row = try await measure(tool: tool, clients: clients, url: url, backend: backend, httpClient: httpClient)
+            let row = try await measure(
+                tool: tool,
+                clients: clients,
+                url: url,
+                backend: backend,
+                httpClient: httpClient
+            )
             try await httpClient.shutdown()
             return row
         } catch {
@@ -134,7 +146,10 @@ package struct BookingBenchmark: Sendable {
         let results = try await withThrowingTaskGroup(of: (Histogram<UInt64>, Int, Int).self) { group in
             for (index, session) in sessions.enumerated() {
                 group.addTask {
-                    var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+                    var histogram = Histogram<UInt64>(
+                        highestTrackableValue: 60_000_000,
+                        numberOfSignificantValueDigits: .three
+                    )
                     var calls = 0
                     var refusals = 0
                     while ContinuousClock.now < end {
@@ -142,7 +157,12 @@ package struct BookingBenchmark: Sendable {
                         let started = ContinuousClock.now
                         let ok = try await load.callTool(tool, arguments: arguments, id: calls + 1, session: session)
                         let elapsed = ContinuousClock.now - started
-                        _ = histogram.record(UInt64(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000))
+                        _ = histogram.record(
+                            UInt64(
+                                elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds
+                                    / 1_000_000_000_000
+                            )
+                        )
                         calls += 1
                         if !ok { refusals += 1 }
                     }
@@ -159,7 +179,8 @@ package struct BookingBenchmark: Sendable {
             }
             return (merged, calls, refusals)
         }
-        let seconds = Double((ContinuousClock.now - start).components.seconds)
+        let seconds =
+            Double((ContinuousClock.now - start).components.seconds)
             + Double((ContinuousClock.now - start).components.attoseconds) / 1e18
         return Row(
             backend: backend.rawValue,
@@ -180,7 +201,8 @@ package struct BookingBenchmark: Sendable {
         switch tool {
         case "create_booking":
             return [
-                "customer_name": .string("Bench Client \(client)"), "phone": .string("+1415555\(String(format: "%04d", client % 10_000))"),
+                "customer_name": .string("Bench Client \(client)"),
+                "phone": .string("+1415555\(String(format: "%04d", client % 10_000))"),
                 "pickup_address": "1 Test St", "dropoff_address": "2 Test Ave", "date": .string(day.iso),
                 "window": .string(call % 2 == 0 ? "morning" : "afternoon"), "home_size": "studio",
             ]

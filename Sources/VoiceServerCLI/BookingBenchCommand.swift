@@ -18,7 +18,10 @@ struct BookingBenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds per measurement.")
     var seconds: Double = 5
 
-    @Option(name: .customLong("postgres-url"), help: "PostgreSQL to measure (a fresh schema is used); default TEST_POSTGRES_URL.")
+    @Option(
+        name: .customLong("postgres-url"),
+        help: "PostgreSQL to measure (a fresh schema is used); default TEST_POSTGRES_URL."
+    )
     var postgresURL: String?
 
     func run() async throws {
@@ -45,11 +48,18 @@ struct BookingBenchCommand: AsyncParsableCommand {
             rows.append(row)
             let figures = String(
                 format: "%7d %9.0f %9.2f %9.2f %9.2f %7d %9d",
-                row.clients, row.callsPerSecond, row.p50Milliseconds, row.p99Milliseconds, row.maxMilliseconds,
-                row.calls, row.refusals
+                row.clients,
+                row.callsPerSecond,
+                row.p50Milliseconds,
+                row.p99Milliseconds,
+                row.maxMilliseconds,
+                row.calls,
+                row.refusals
             )
-            print(row.backend.padding(toLength: 9, withPad: " ", startingAt: 0) + " "
-                + row.tool.padding(toLength: 19, withPad: " ", startingAt: 0) + " " + figures)
+            print(
+                row.backend.padding(toLength: 9, withPad: " ", startingAt: 0) + " "
+                    + row.tool.padding(toLength: 19, withPad: " ", startingAt: 0) + " " + figures
+            )
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

@@ -56,6 +56,14 @@ struct BookingStoreTests {
         await store.close()
     }
 
+    /// One crew and one truck: every date and window has exactly one slot.
+    static var oneCrewPolicy: BookingPolicy {
+        var policy = BookingPolicy.standard()
+        policy.crews = [Crew(id: "crew-1", name: "Crew 1", size: 4)]
+        policy.trucks = [Truck(id: "truck-1", name: "26 ft truck", size: .large)]
+        return policy
+    }
+
     static func request(
         date: String = "next Friday",
         window: TimeWindow = .morning,
@@ -116,10 +124,7 @@ struct BookingStoreTests {
 
     @Test(arguments: Backend.allCases)
     func fiftyCallersRaceForTheLastSlotAndOneWins(backend: Backend) async throws {
-        var policy = BookingPolicy.standard()
-        policy.crews = [Crew(id: "crew-1", name: "Crew 1", size: 4)]
-        policy.trucks = [Truck(id: "truck-1", name: "26 ft truck", size: .large)]
-        try await Self.withService(backend, policy: policy) { service, store in
+        try await Self.withService(backend, policy: Self.oneCrewPolicy) { service, store in
             let outcomes = await withTaskGroup(of: Result<String, any Error>.self) { group in
                 for caller in 0..<50 {
                     group.addTask {
@@ -178,10 +183,7 @@ struct BookingStoreTests {
 
     @Test(arguments: Backend.allCases)
     func reschedulingClaimsTheNewSlotAndFreesTheOld(backend: Backend) async throws {
-        var policy = BookingPolicy.standard()
-        policy.crews = [Crew(id: "crew-1", name: "Crew 1", size: 4)]
-        policy.trucks = [Truck(id: "truck-1", name: "26 ft truck", size: .large)]
-        try await Self.withService(backend, policy: policy) { service, store in
+        try await Self.withService(backend, policy: Self.oneCrewPolicy) { service, store in
             let job = try await service.createBooking(Self.request()).job
             let moved = try await service.reschedule(jobID: job.id, dateText: "Saturday", window: .afternoon)
             #expect(moved.id == job.id)
