@@ -1,8 +1,8 @@
 /// Knows, per assistant item, how much audio was sent to Twilio and how much the caller has heard.
 ///
 /// Every media message is followed by a mark; Twilio echoes a mark once the audio before it has played, in order.
-/// Between echoes the position is interpolated with the clock, capped at the next unechoed mark, so the estimate is
-/// never ahead of what could have played. Marks still pending at a `clear` were discarded, not played: `clear`
+/// Between echoes the position is interpolated with the clock (Twilio plays queued audio without pauses), capped at
+/// what was sent of the item (`../shared/protocols/twilio.md` §3.4), so a late echo does not hold the estimate back. Marks still pending at a `clear` were discarded, not played: `clear`
 /// forgets them and their late echoes are ignored.
 package struct PlaybackTracker: Sendable {
     /// µ-law at 8 kHz: 8 bytes per millisecond.
@@ -76,17 +76,15 @@ package struct PlaybackTracker: Sendable {
         }
     }
 
-    /// Milliseconds of `itemID` the caller has heard by `now`: never more than was sent.
+    /// Milliseconds of `itemID` the caller has heard by `now`: never more than was sent of it.
     package func heardMilliseconds(of itemID: String, at now: ContinuousClock.Instant) -> Int {
         var heard = echoedMilliseconds[itemID] ?? 0
-        if let anchor, anchor.itemID == itemID, let playing = pending[pendingStart...].first,
-            playing.itemID == itemID
-        {
+        if let anchor, anchor.itemID == itemID, let playing = pending[pendingStart...].first, playing.itemID == itemID {
             let elapsed = now - anchor.instant
             let elapsedMilliseconds =
                 Int(elapsed.components.seconds * 1000)
                 + Int(elapsed.components.attoseconds / 1_000_000_000_000_000)
-            heard = max(heard, min(anchor.itemMilliseconds + max(elapsedMilliseconds, 0), playing.itemMilliseconds))
+            heard = max(heard, anchor.itemMilliseconds + max(elapsedMilliseconds, 0))
         }
         return min(heard, sentMilliseconds(of: itemID))
     }

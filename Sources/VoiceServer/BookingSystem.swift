@@ -12,7 +12,7 @@ package struct BookingSystem: Sendable {
     package let routes: BookingMCPRoutes
 
     /// - Parameters:
-    ///   - policy: replaces the standard fleet and rules (the benchmark uses a large fleet).
+    ///   - policy: replaces the configured fleet and rules (the benchmark uses a large fleet).
     ///   - schema: a PostgreSQL schema to keep the tables in.
     package static func open(
         configuration: VoiceServerConfiguration,
@@ -27,10 +27,7 @@ package struct BookingSystem: Sendable {
         case .postgres(let url):
             store = try await SQLBookingStore.postgres(url: url.value, schema: schema, logger: logger)
         }
-        var policy = policy ?? BookingPolicy.standard(timeZone: configuration.businessTimeZone)
-        if policy.horizonDays == BookingPolicy.standard().horizonDays {
-            policy.horizonDays = configuration.bookingHorizonDays
-        }
+        let policy = policy ?? configuration.bookingPolicy
         do {
             try await store.prepare(crews: policy.crews, trucks: policy.trucks)
         } catch {

@@ -19,6 +19,7 @@ package enum ConfigurationVariable: String, CaseIterable, Sendable {
     case mcpServerToken = "MCP_SERVER_TOKEN"
     case databaseURL = "DATABASE_URL"
     case bookingHorizonDays = "BOOKING_HORIZON_DAYS"
+    case bookingPolicyFile = "BOOKING_POLICY_FILE"
     case transferNumber = "TRANSFER_NUMBER"
     case businessName = "BUSINESS_NAME"
     case businessTimeZone = "BUSINESS_TIMEZONE"

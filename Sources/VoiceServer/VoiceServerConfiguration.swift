@@ -1,3 +1,4 @@
+import Booking
 import Configuration
 import Foundation
 import Logging
@@ -60,6 +61,8 @@ package struct VoiceServerConfiguration: Sendable {
 
     /// How far ahead a move can be booked, in days.
     package var bookingHorizonDays = 120
+    /// The booking rules: the standard fleet, prices and calendar, changed by `BOOKING_POLICY_FILE` if given.
+    package var bookingPolicy: BookingPolicy = .standard()
 
     /// Where `transfer_to_human` sends the caller, E.164; transfers are off when unset.
     package var transferNumber: String?
@@ -189,6 +192,16 @@ package struct VoiceServerConfiguration: Sendable {
                 )
             }
             self.businessTimeZone = timeZone
+        }
+
+        bookingPolicy = .standard(timeZone: businessTimeZone)
+        bookingPolicy.horizonDays = bookingHorizonDays
+        if let path = values[.bookingPolicyFile] {
+            do {
+                bookingPolicy = try BookingPolicyFile.load(path: path).applied(to: bookingPolicy)
+            } catch {
+                throw ConfigurationError(variable: ConfigurationVariable.bookingPolicyFile.name, problem: "\(error)")
+            }
         }
 
         if environment == .production, twilioAuthToken == nil {

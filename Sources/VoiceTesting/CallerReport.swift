@@ -20,6 +20,8 @@ package struct CallerReport: Sendable {
     package var clears: [Clear] = []
     /// Assistant audio played out, in bytes.
     package var playedBytes = 0
+    /// Total audio played at each 20 ms tick that played some: `playedBytes` over time.
+    package var playbackTimeline: [(at: ContinuousClock.Instant, playedBytes: Int)] = []
     package var firstAudioPlayedAt: ContinuousClock.Instant?
     package var firstSpeechSentAt: ContinuousClock.Instant?
     /// Messages from the server that Twilio would reject (warning 31951): wrong event, fields or `streamSid`.
@@ -33,4 +35,9 @@ package struct CallerReport: Sendable {
     package var playedMilliseconds: Int { playedBytes / MuLaw.bytesPerMillisecond }
 
     package init() {}
+
+    /// Milliseconds of assistant audio the caller had played by `instant`.
+    package func playedMilliseconds(at instant: ContinuousClock.Instant) -> Int {
+        (playbackTimeline.last { $0.at <= instant }?.playedBytes ?? 0) / MuLaw.bytesPerMillisecond
+    }
 }

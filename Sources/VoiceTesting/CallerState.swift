@@ -42,6 +42,7 @@ struct CallerState: Sendable {
             }
             break
         }
+        if remaining < bytes { report.playbackTimeline.append((now, report.playedBytes)) }
         report.marksEchoed.append(contentsOf: reached)
         return reached
     }

@@ -39,6 +39,8 @@ package struct SimulatedCaller: Sendable {
         case speak(milliseconds: Int)
         /// Keep listening until this much assistant audio has played in all.
         case waitForPlayedAudio(milliseconds: Int, timeout: Duration = .seconds(10))
+        /// Keep listening until this much assistant audio has played since the last `clear`.
+        case waitForPlayedAudioAfterClear(milliseconds: Int, timeout: Duration = .seconds(10))
         /// Keep listening until the assistant has been quiet (nothing queued) for this long.
         case waitForQuiet(milliseconds: Int, timeout: Duration = .seconds(10))
         /// Send `stop` and wait for the server to close, as Twilio does when the caller hangs up.
@@ -151,6 +153,11 @@ package struct SimulatedCaller: Sendable {
                     state.withLock { $0.speaking = false }
                 case .waitForPlayedAudio(let milliseconds, let timeout):
                     try await wait(until: timeout, state: state) { $0.report.playedMilliseconds >= milliseconds }
+                case .waitForPlayedAudioAfterClear(let milliseconds, let timeout):
+                    try await wait(until: timeout, state: state) { caller in
+                        guard let clear = caller.report.clears.last else { return false }
+                        return caller.report.playedBytes - clear.playedBytes >= milliseconds * MuLaw.bytesPerMillisecond
+                    }
                 case .waitForQuiet(let milliseconds, let timeout):
                     try await wait(until: timeout, state: state) { caller in
                         caller.queue.isEmpty && ContinuousClock.now - caller.lastPlayedAt >= .milliseconds(milliseconds)

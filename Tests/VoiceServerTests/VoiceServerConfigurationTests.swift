@@ -89,6 +89,9 @@ import Testing
         ("TWILIO_PHONE_NUMBER", "415-555-2671"),
         ("TRANSFER_NUMBER", "+1 415 555 0100"),
         ("BUSINESS_TIMEZONE", "Mars/Olympus_Mons"),
+        ("TOOL_TIMEOUT_SECONDS", "0"),
+        ("BOOKING_HORIZON_DAYS", "forever"),
+        ("BOOKING_POLICY_FILE", "/nonexistent/policy.json"),
     ])
     func aBadValueNamesItsVariable(variable: String, value: String) async throws {
         await #expect {

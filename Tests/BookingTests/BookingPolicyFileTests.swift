@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+
+@testable import Booking
+
+@Suite struct BookingPolicyFileTests {
+    func write(_ json: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("policy-\(UUID()).json").path
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func overridesOnlyWhatItNames() throws {
+        let path = try write(
+            """
+            {"horizon_days": 60, "closed_weekdays": ["Sunday", "saturday"],
+             "crews": [{"id": "a", "name": "Alpha", "size": 4}],
+             "trucks": [{"id": "t", "name": "Big", "size": "large"}],
+             "hourly_rate_per_mover_usd": 60, "truck_fee_usd": {"large": 250}, "hours_by_home_size": {"studio": 2}}
+            """
+        )
+        let policy = try BookingPolicyFile.load(path: path).applied(to: .standard())
+        #expect(policy.horizonDays == 60)
+        #expect(policy.closedWeekdays == [.sunday, .saturday])
+        #expect(policy.crews.map(\.id) == ["a"])
+        #expect(policy.pricing.hourlyRatePerMoverCents == 6_000)
+        #expect(policy.pricing.truckFeeCents[.large] == 25_000)
+        #expect(policy.pricing.truckFeeCents[.small] == 9_900)
+        #expect(policy.estimate(for: .studio).totalCents == 6_000 * 2 * 2 + 9_900)
+    }
+
+    @Test(arguments: [
+        (#"{"horizon_days": 0}"#, "horizon_days"),
+        (#"{"closed_weekdays": ["funday"]}"#, "funday"),
+        (#"{"crews": []}"#, "crews"),
+        (#"{"truck_fee_usd": {"huge": 1}}"#, "huge"),
+        (#"{"hours_by_home_size": {"castle": 3}}"#, "castle"),
+        (#"{"crews": [{"id": "a", "name": "Small", "size": 1}]}"#, "big enough"),
+        (#"{"horizon_days": "soon"}"#, "horizon_days"),
+        ("not json", "not a valid policy"),
+    ])
+    func aBadFileNamesTheProblem(json: String, expected: String) throws {
+        let path = try write(json)
+        #expect {
+            try BookingPolicyFile.load(path: path).applied(to: .standard())
+        } throws: { error in
+            "\(error)".contains(expected)
+        }
+    }
+}
