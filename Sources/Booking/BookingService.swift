@@ -73,6 +73,10 @@ package struct BookingService: Sendable {
         return Slot(date: date, window: window, crewID: crew.id, truckID: truck.id)
     }
 
+    /// How often a booking or a reschedule looks for a free crew and truck again after another caller took them:
+    /// once per pairing, and a few more for job-id collisions.
+    private var slotAttempts: Int { policy.crews.count * policy.trucks.count + 4 }
+
     // MARK: Booking
 
     package struct BookingRequest: Sendable, Equatable {
@@ -139,7 +143,7 @@ package struct BookingService: Sendable {
         let estimate = policy.estimate(for: request.homeSize)
 
         // Pick a free crew and truck; if another caller takes them first the database refuses, and we look again.
-        for _ in 0..<(policy.crews.count * policy.trucks.count + 4) {
+        for _ in 0..<slotAttempts {
             let usage = try await store.usage(on: date)[request.window] ?? SlotUsage()
             guard let slot = freeSlot(on: date, window: request.window, homeSize: request.homeSize, usage: usage) else {
                 throw BookingError.slotTaken(date, request.window)
@@ -221,7 +225,7 @@ package struct BookingService: Sendable {
             throw BookingError.invalidTransition(jobID: current.id, from: current.status, to: .rescheduled)
         }
         let date = try bookableDate(dateText)
-        for _ in 0..<(policy.crews.count * policy.trucks.count + 4) {
+        for _ in 0..<slotAttempts {
             var usage = try await store.usage(on: date)[window] ?? SlotUsage()
             // The job's own crew and truck are free to it if it stays in the same slot.
             if current.date == date, current.window == window {

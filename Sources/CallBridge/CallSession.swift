@@ -177,7 +177,7 @@ package final class CallSession: Sendable {
             return (state.machine?.realtimeConnected() ?? [], state.bufferedAudio)
         }
         logger.info("Realtime session open")
-        try await perform(setUp, writer: writer)
+        for action in setUp { try await perform(action, writer: writer) }
         for audio in buffered {
             try await writer.send(.inputAudioBufferAppend(audio: audio))
         }
@@ -189,7 +189,7 @@ package final class CallSession: Sendable {
                     if case .runTool(let invocation) = action {
                         toolTasks.addTask { await self.runTool(invocation, writer: writer) }
                     } else {
-                        try await perform([action], writer: writer)
+                        try await perform(action, writer: writer)
                     }
                 }
             }
@@ -198,22 +198,21 @@ package final class CallSession: Sendable {
         }
     }
 
-    private func perform(_ actions: [CallStateMachine.Action], writer: RealtimeEventWriter) async throws {
-        for action in actions {
-            switch action {
-            case .sendToRealtime(let event):
-                try await writer.send(event)
-            case .sendToTwilio(let message):
-                do {
-                    try await twilio.send(message)
-                } catch {
-                    logger.debug("Twilio stream closed; message dropped", metadata: ["reason": "\(error)"])
-                }
-            case .report(let report):
-                log(report)
-            case .runTool(let invocation):
-                logger.error("A tool call was not started", metadata: ["tool": "\(invocation.name)"])
+    /// Does one action's I/O. Tool calls are started by ``converse``, which owns the tool tasks.
+    private func perform(_ action: CallStateMachine.Action, writer: RealtimeEventWriter) async throws {
+        switch action {
+        case .sendToRealtime(let event):
+            try await writer.send(event)
+        case .sendToTwilio(let message):
+            do {
+                try await twilio.send(message)
+            } catch {
+                logger.debug("Twilio stream closed; message dropped", metadata: ["reason": "\(error)"])
             }
+        case .report(let report):
+            log(report)
+        case .runTool(let invocation):
+            logger.error("A tool call was not started", metadata: ["tool": "\(invocation.name)"])
         }
     }
 
@@ -244,7 +243,7 @@ package final class CallSession: Sendable {
                 let actions = self.state.withLock {
                     $0.machine?.toolOutputSent(callID: invocation.callID, responseID: invocation.responseID) ?? []
                 }
-                try await self.perform(actions, writer: writer)
+                for action in actions { try await self.perform(action, writer: writer) }
             } catch {
                 self.logger.debug("Tool output not delivered", metadata: ["reason": "\(error)"])
             }

@@ -59,8 +59,6 @@ package struct VoiceServerConfiguration: Sendable {
     package var mcpServerToken: Secret?
     package var database: Database = .sqlite(path: "./data/bookings.sqlite")
 
-    /// How far ahead a move can be booked, in days.
-    package var bookingHorizonDays = 120
     /// The booking rules: the standard fleet, prices and calendar, changed by `BOOKING_POLICY_FILE` if given.
     package var bookingPolicy: BookingPolicy = .standard()
 
@@ -173,6 +171,7 @@ package struct VoiceServerConfiguration: Sendable {
             self.database = try Self.database(from: text)
         }
 
+        var bookingHorizonDays = BookingPolicy.standard().horizonDays
         if let text = values[.bookingHorizonDays] {
             guard let days = Int(text), (1...730).contains(days) else {
                 throw ConfigurationError(
@@ -180,7 +179,7 @@ package struct VoiceServerConfiguration: Sendable {
                     problem: "must be a whole number of days from 1 to 730, not \"\(text)\""
                 )
             }
-            self.bookingHorizonDays = days
+            bookingHorizonDays = days
         }
         self.transferNumber = try values.phoneNumber(.transferNumber)
         if let name = values[.businessName] { self.businessName = name }

@@ -1,3 +1,4 @@
+import Booking
 import Foundation
 import Logging
 import Testing
@@ -47,6 +48,7 @@ import Testing
             "TRANSFER_NUMBER": "+14155550100",
             "BUSINESS_NAME": "Brooklyn Box Co",
             "BUSINESS_TIMEZONE": "America/Los_Angeles",
+            "BOOKING_HORIZON_DAYS": "90",
         ])
         #expect(configuration.environment == .production)
         #expect(configuration.host == "127.0.0.1")
@@ -67,6 +69,8 @@ import Testing
         #expect(configuration.transferNumber == "+14155550100")
         #expect(configuration.businessName == "Brooklyn Box Co")
         #expect(configuration.businessTimeZone.identifier == "America/Los_Angeles")
+        #expect(configuration.bookingPolicy.horizonDays == 90)
+        #expect(configuration.bookingPolicy.timeZone.identifier == "America/Los_Angeles")
         #expect(configuration.startupWarnings.isEmpty)
     }
 
