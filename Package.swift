@@ -88,6 +88,34 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Our MCP client: the Streamable HTTP transport (JSON and SSE answers) and the tool provider that offers an
+        // MCP server's tools to calls.
+        .target(
+            name: "MCPClient",
+            dependencies: [
+                "CallBridge",
+                "RealtimeAPI",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Twilio's REST API: call updates (hang up, transfer) and, later, SMS.
+        .target(
+            name: "TwilioREST",
+            dependencies: [
+                "TwilioMedia",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP and WebSocket server: configuration, routes, middleware, call registry.
         .target(
             name: "VoiceServer",
@@ -98,7 +126,10 @@ let package = Package(
                 "Booking",
                 "BookingSQL",
                 "BookingMCP",
+                "MCPClient",
+                "TwilioREST",
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -115,6 +146,7 @@ let package = Package(
                 "TwilioMedia",
                 "RealtimeAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -151,6 +183,7 @@ let package = Package(
                 "VoiceServer",
                 "VoiceBench",
                 "BookingMCP",
+                "MCPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -186,6 +219,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "MCPClientTests",
+            dependencies: [
+                "MCPClient",
+                "CallBridge",
+                "VoiceTesting",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "VoiceServerTests",
             dependencies: [
                 "VoiceServer",
@@ -193,7 +240,11 @@ let package = Package(
                 "VoiceTesting",
                 "Booking",
                 "BookingMCP",
+                "BookingSQL",
+                "MCPClient",
                 "RealtimeAPI",
+                "TwilioREST",
+                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),

@@ -2,14 +2,14 @@ import Booking
 import MCP
 
 /// The booking tools as MCP advertises them: JSON Schemas whose descriptions tell a voice assistant how to use them.
-enum BookingToolDefinitions {
+package enum BookingToolDefinitions {
     static let dateDescription =
         "The move date: YYYY-MM-DD, or what the caller said (\"tomorrow\", \"next Friday\", \"the 14th\", "
         + "\"December 3rd\"). The result states the resolved date with its weekday: read it back to the caller."
     static let homeSizes: Value = .array(HomeSize.allCases.map { .string($0.rawValue) })
     static let windows: Value = .array(TimeWindow.allCases.map { .string($0.rawValue) })
 
-    static let all: [Tool] = [
+    package static let all: [Tool] = [
         Tool(
             name: "check_availability",
             description: """
@@ -43,8 +43,10 @@ enum BookingToolDefinitions {
                     "customer_name": ["type": "string", "description": "The caller's full name."],
                     "phone": [
                         "type": "string",
-                        "description":
-                            "Contact number, E.164 (+14155552671); the caller's own number unless they give another.",
+                        "description": .string(
+                            "Contact number, E.164 (+14155552671). Leave it out to use the number the caller is "
+                                + "calling from."
+                        ),
                     ],
                     "email": ["type": "string", "description": "Optional email address."],
                     "pickup_address": [
@@ -62,9 +64,7 @@ enum BookingToolDefinitions {
                         "type": "string", "description": "The same key always returns the same booking.",
                     ],
                 ],
-                "required": [
-                    "customer_name", "phone", "pickup_address", "dropoff_address", "date", "window", "home_size",
-                ],
+                "required": ["customer_name", "pickup_address", "dropoff_address", "date", "window", "home_size"],
             ],
             annotations: .init(readOnlyHint: false, destructiveHint: false, idempotentHint: true)
         ),
@@ -108,8 +108,8 @@ enum BookingToolDefinitions {
         Tool(
             name: "get_job_details",
             description: """
-                Look up a booking by its job number, or the caller's bookings by phone number. Use the caller's own \
-                number when they ask about "my booking" without a job number.
+                Look up a booking by its job number, or the bookings made with a phone number. With neither, it finds \
+                the bookings made with the number the caller is calling from.
                 """,
             inputSchema: [
                 "type": "object",

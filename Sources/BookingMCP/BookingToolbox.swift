@@ -26,7 +26,7 @@ package struct BookingToolbox: Sendable {
             case "create_booking": result = try await createBooking(arguments, meta: parameters._meta)
             case "send_confirmation": result = try await sendConfirmation(arguments)
             case "update_job_status": result = try await updateJobStatus(arguments)
-            case "get_job_details": result = try await jobDetails(arguments)
+            case "get_job_details": result = try await jobDetails(arguments, meta: parameters._meta)
             default:
                 throw BookingError.invalidArgument(field: "tool", reason: "there is no tool called \(parameters.name)")
             }
@@ -83,7 +83,7 @@ package struct BookingToolbox: Sendable {
             ?? meta?["idempotency_key"]?.stringValue
         let request = BookingService.BookingRequest(
             customerName: try arguments.text("customer_name"),
-            phone: try arguments.text("phone"),
+            phone: try arguments.optionalText("phone") ?? Self.callerNumber(meta) ?? arguments.text("phone"),
             email: arguments.optionalText("email"),
             pickupAddress: try arguments.text("pickup_address"),
             dropoffAddress: try arguments.text("dropoff_address"),
@@ -155,11 +155,11 @@ package struct BookingToolbox: Sendable {
         return .object(result)
     }
 
-    private func jobDetails(_ arguments: Arguments) async throws -> Value {
+    private func jobDetails(_ arguments: Arguments, meta: Metadata?) async throws -> Value {
         let jobs: [Job]
         if let id = arguments.optionalText("job_id") {
             jobs = [try await service.job(id: id)]
-        } else if let phone = arguments.optionalText("phone") {
+        } else if let phone = arguments.optionalText("phone") ?? Self.callerNumber(meta) {
             jobs = try await service.jobs(phone: phone)
         } else {
             throw BookingError.invalidArgument(field: "job number or phone number", reason: "ask the caller for one")
@@ -171,6 +171,12 @@ package struct BookingToolbox: Sendable {
                 separator: " "
             )
         return ["jobs": .array(jobs.map { .object(Self.summary(of: $0)) }), "say": .string(say)]
+    }
+
+    /// The number the caller is calling from, which the voice server passes in `_meta` as `callerNumber`.
+    private static func callerNumber(_ meta: Metadata?) -> String? {
+        guard let number = meta?["callerNumber"]?.stringValue, !number.isEmpty else { return nil }
+        return number
     }
 
     // MARK: Results

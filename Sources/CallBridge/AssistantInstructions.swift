@@ -7,11 +7,19 @@ package struct AssistantInstructions: Sendable {
     package var timeZone: TimeZone
     /// E.164, or `nil` when the caller's number is withheld.
     package var callerNumber: String?
+    /// Hanging up and transferring, when the call offers them.
+    package var callControlTools: Set<CallControlTool>
 
-    package init(businessName: String, timeZone: TimeZone, callerNumber: String?) {
+    package init(
+        businessName: String,
+        timeZone: TimeZone,
+        callerNumber: String?,
+        callControlTools: Set<CallControlTool> = []
+    ) {
         self.businessName = businessName
         self.timeZone = timeZone
         self.callerNumber = callerNumber
+        self.callControlTools = callControlTools
     }
 
     package func render(now: Date) -> String {
@@ -40,7 +48,20 @@ package struct AssistantInstructions: Sendable {
             - Use the tools for availability, prices and bookings; never invent them. If a tool reports a problem, say so \
             briefly in plain words and offer another date or a call back.
             - If the caller interrupts you, stop and listen.
-            """
+            """ + callControlRules
+    }
+
+    private var callControlRules: String {
+        var rules = ""
+        if callControlTools.contains(.endCall) {
+            rules += "\n- When the caller has nothing more, say a short goodbye and call end_call in the same response."
+        }
+        if callControlTools.contains(.transferToHuman) {
+            rules +=
+                "\n- If the caller asks for a person, or needs something you cannot do, say you are connecting them "
+                + "to a dispatcher and call transfer_to_human."
+        }
+        return rules
     }
 
     /// What to say first, as the instructions of the greeting response.

@@ -19,19 +19,23 @@ package final class CallSession: Sendable {
         package var transcriptionModel: String?
         /// How long a tool call may take before the model is told it failed.
         package var toolDeadline: Duration
+        /// `end_call` and `transfer_to_human`, offered beside the provider's tools where they can work.
+        package var callControlTools: Set<CallControlTool>
 
         package init(
             businessName: String,
             timeZone: TimeZone,
             voice: String,
             transcriptionModel: String?,
-            toolDeadline: Duration
+            toolDeadline: Duration,
+            callControlTools: Set<CallControlTool> = []
         ) {
             self.businessName = businessName
             self.timeZone = timeZone
             self.voice = voice
             self.transcriptionModel = transcriptionModel
             self.toolDeadline = toolDeadline
+            self.callControlTools = callControlTools
         }
     }
 
@@ -44,6 +48,8 @@ package final class CallSession: Sendable {
         var writer: RealtimeEventWriter?
         var bufferedAudio: [String] = []
         var finished = false
+        /// Hangs up or transfers if the last marks of the goodbye never come back.
+        var callControlCheck: Task<Void, Never>?
     }
 
     private let start: TwilioInboundMessage.Start
@@ -51,12 +57,15 @@ package final class CallSession: Sendable {
     private let configuration: Configuration
     private let connector: RealtimeConnector?
     private let tools: any ToolProvider
+    private let callController: (any CallController)?
     private let twilio: any TwilioStreamWriter
     private let logger: Logger
     private let state = Mutex(State())
 
     /// - Parameters:
     ///   - connector: `nil` when no API key is configured: the call ends at once, so the caller hears the apology.
+    ///   - callController: hangs up and transfers through Twilio's REST API; `nil` without credentials, when
+    ///     `end_call` only closes the stream.
     ///   - logger: should carry the call's `call_sid` and `stream_sid`.
     package init(
         start: TwilioInboundMessage.Start,
@@ -64,6 +73,7 @@ package final class CallSession: Sendable {
         configuration: Configuration,
         connector: RealtimeConnector?,
         tools: any ToolProvider,
+        callController: (any CallController)? = nil,
         twilio: any TwilioStreamWriter,
         logger: Logger
     ) {
@@ -72,6 +82,7 @@ package final class CallSession: Sendable {
         self.configuration = configuration
         self.connector = connector
         self.tools = tools
+        self.callController = callController
         self.twilio = twilio
         self.logger = logger
     }
@@ -102,7 +113,9 @@ package final class CallSession: Sendable {
             }
         case .mark(let mark):
             let now = ContinuousClock.now
-            state.withLock { $0.machine?.markEchoed(mark.name, at: now) }
+            let (actions, writer) = state.withLock { ($0.machine?.markEchoed(mark.name, at: now) ?? [], $0.writer) }
+            guard !actions.isEmpty, let writer else { return }
+            await performQuietly(actions, writer: writer)
         case .dtmf(let dtmf):
             logger.info("Caller pressed a key", metadata: ["digit": "\(dtmf.digit)"])
         case .connected, .start, .stop, .unknown:
@@ -114,24 +127,34 @@ package final class CallSession: Sendable {
 
     /// Opens the Realtime session and runs the call until either side ends it; then closes the Twilio stream.
     package func runRealtime() async {
-        defer { state.withLock { $0.finished = true } }
+        defer {
+            state.withLock {
+                $0.finished = true
+                $0.callControlCheck?.cancel()
+                $0.callControlCheck = nil
+            }
+        }
         guard let connector else {
             logger.warning("No OPENAI_API_KEY: ending the stream so the caller hears the apology")
             await finish()
             return
         }
-        let definitions: [ToolDefinition]
+        var definitions: [ToolDefinition]
         do {
             definitions = try await tools.tools()
         } catch {
             logger.error("Tools unavailable; the call goes on without them", metadata: ["reason": "\(error)"])
             definitions = []
         }
+        let callControl = configuration.callControlTools
+        definitions.removeAll { CallControlTool(rawValue: $0.name).map(callControl.contains) == true }
+        definitions += CallControlTool.allCases.filter(callControl.contains).map(\.definition)
         let now = Date()
         let instructions = AssistantInstructions(
             businessName: configuration.businessName,
             timeZone: configuration.timeZone,
-            callerNumber: callerNumber
+            callerNumber: callerNumber,
+            callControlTools: callControl
         )
         let machine = CallStateMachine(
             streamSid: start.streamSid,
@@ -144,7 +167,8 @@ package final class CallSession: Sendable {
                 }
             ),
             greetingInstructions: instructions.greeting(now: now),
-            toolsWithSideEffects: Set(definitions.filter(\.hasSideEffects).map(\.name))
+            toolsWithSideEffects: Set(definitions.filter(\.hasSideEffects).map(\.name)),
+            callControlTools: callControl
         )
 
         do {
@@ -213,7 +237,67 @@ package final class CallSession: Sendable {
             log(report)
         case .runTool(let invocation):
             logger.error("A tool call was not started", metadata: ["tool": "\(invocation.name)"])
+        case .controlCall(let tool, let callID):
+            try await controlCall(tool, callID: callID, writer: writer)
+        case .scheduleCallControlCheck(let delay):
+            let check = Task {
+                try? await Task.sleep(for: delay)
+                guard !Task.isCancelled else { return }
+                let now = ContinuousClock.now
+                let actions = self.state.withLock { $0.machine?.callControlCheckDue(at: now) ?? [] }
+                if !actions.isEmpty { self.logger.info("The goodbye's last marks did not come back; going ahead") }
+                await self.performQuietly(actions, writer: writer)
+            }
+            let stale = state.withLock { state -> Task<Void, Never>? in
+                defer { state.callControlCheck = check }
+                return state.callControlCheck
+            }
+            stale?.cancel()
         }
+    }
+
+    /// Does `actions` from outside the Realtime event loop (a mark echo, a timer), where a failed send to the
+    /// service needs no more than a log line: the event loop sees the closed socket itself.
+    private func performQuietly(_ actions: [CallStateMachine.Action], writer: RealtimeEventWriter) async {
+        do {
+            for action in actions { try await perform(action, writer: writer) }
+        } catch {
+            logger.debug("Realtime event not sent", metadata: ["reason": "\(error)"])
+        }
+    }
+
+    /// Hangs up or transfers through the call controller, then closes the media stream. A transfer that fails is
+    /// reported to the model so the assistant can tell the caller; a hang-up that fails still closes the stream.
+    private func controlCall(_ tool: CallControlTool, callID: String, writer: RealtimeEventWriter) async throws {
+        do {
+            switch tool {
+            case .endCall:
+                logger.info("Ending the call: the goodbye has played")
+                if let callController {
+                    try await callController.hangUp(callSid: start.callSid)
+                } else {
+                    logger.warning("No Twilio REST credentials: ending the call by closing the media stream")
+                }
+            case .transferToHuman:
+                logger.info("Transferring the call to a person")
+                guard let callController else { throw ToolError("No call controller") }
+                try await callController.transfer(callSid: start.callSid)
+            }
+        } catch {
+            logger.error("Call control failed", metadata: ["tool": "\(tool.rawValue)", "reason": "\(error)"])
+            if tool == .transferToHuman {
+                let actions = state.withLock {
+                    $0.machine?.callControlFailed(
+                        callID: callID,
+                        message:
+                            "The transfer did not go through. Apologise, and offer to take a message for a call back."
+                    ) ?? []
+                }
+                for action in actions { try await perform(action, writer: writer) }
+                return
+            }
+        }
+        await finish()
     }
 
     private func runTool(_ invocation: CallStateMachine.ToolInvocation, writer: RealtimeEventWriter) async {
@@ -240,8 +324,10 @@ package final class CallSession: Sendable {
                 try await writer.send(
                     .conversationItemCreate(.functionCallOutput(callID: invocation.callID, output: outcome.output))
                 )
+                let now = ContinuousClock.now
                 let actions = self.state.withLock {
-                    $0.machine?.toolOutputSent(callID: invocation.callID, responseID: invocation.responseID) ?? []
+                    $0.machine?.toolOutputSent(callID: invocation.callID, responseID: invocation.responseID, at: now)
+                        ?? []
                 }
                 for action in actions { try await self.perform(action, writer: writer) }
             } catch {
@@ -296,6 +382,11 @@ package final class CallSession: Sendable {
             logger.debug(
                 "Assistant item truncated",
                 metadata: ["item_id": "\(itemID)", "audio_end_ms": "\(audioEndMilliseconds)"]
+            )
+        case .callControlCancelled(let tool):
+            logger.info(
+                "The caller spoke before the goodbye finished; not ending the call",
+                metadata: ["tool": "\(tool.rawValue)"]
             )
         case .toolSkipped(let name, let callID):
             logger.info(

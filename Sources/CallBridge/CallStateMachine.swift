@@ -8,6 +8,10 @@ package struct CallStateMachine: Sendable {
         case sendToRealtime(RealtimeClientEvent)
         case sendToTwilio(TwilioOutboundMessage)
         case runTool(ToolInvocation)
+        /// Hang up or transfer now: the response that asked for it is done and its audio has played.
+        case controlCall(CallControlTool, callID: String)
+        /// Call ``callControlCheckDue(at:)`` after this long, in case the last marks never come back.
+        case scheduleCallControlCheck(after: Duration)
         case report(Report)
     }
 
@@ -27,6 +31,8 @@ package struct CallStateMachine: Sendable {
         case bargeIn(itemID: String?, heardMilliseconds: Int?)
         case truncated(itemID: String, audioEndMilliseconds: Int)
         case toolSkipped(name: String, callID: String)
+        /// The caller spoke before the goodbye finished: the hang-up or transfer is off.
+        case callControlCancelled(CallControlTool)
     }
 
     /// A response's tool calls and whether its follow-up may be asked for.
@@ -36,12 +42,23 @@ package struct CallStateMachine: Sendable {
         var interrupted = false
         var calls: Set<String> = []
         var answered: Set<String> = []
+        /// It asked to end or transfer the call, so no follow-up is asked for.
+        var controlsCall = false
+    }
+
+    /// An `end_call` or `transfer_to_human` waiting for its response to finish playing.
+    private struct PendingCallControl: Sendable {
+        var tool: CallControlTool
+        var callID: String
+        var responseID: String
+        var checkScheduled = false
     }
 
     private let streamSid: String
     private let session: RealtimeSessionConfiguration
     private let greetingInstructions: String
     private let toolsWithSideEffects: Set<String>
+    private let callControlTools: Set<CallControlTool>
 
     private var playback = PlaybackTracker()
     private var greeted = false
@@ -50,6 +67,18 @@ package struct CallStateMachine: Sendable {
     private var interruptedResponseIDs: Set<String> = []
     /// A follow-up `response.create` that waits for the active response to finish.
     private var followUpWaiting = false
+    private var pendingCallControl: PendingCallControl?
+    private var callControlStarted = false
+
+    /// How long after the audio should have played a hang-up goes ahead without the last marks.
+    package static let callControlGrace = Duration.seconds(2)
+
+    /// Output for an `end_call` or `transfer_to_human` the caller talked over.
+    package static let cancelledCallControlOutput =
+        #"{"error":"Not done: the caller started speaking before your last words finished. Listen and answer; end or transfer the call only after saying so again."}"#
+
+    /// Output for a second `end_call` or `transfer_to_human` while one is already under way.
+    package static let duplicateCallControlOutput = #"{"error":"Already under way."}"#
 
     /// Output for a side-effect tool call whose response the caller interrupted.
     package static let skippedToolOutput =
@@ -59,12 +88,14 @@ package struct CallStateMachine: Sendable {
         streamSid: String,
         session: RealtimeSessionConfiguration,
         greetingInstructions: String,
-        toolsWithSideEffects: Set<String>
+        toolsWithSideEffects: Set<String>,
+        callControlTools: Set<CallControlTool> = []
     ) {
         self.streamSid = streamSid
         self.session = session
         self.greetingInstructions = greetingInstructions
-        self.toolsWithSideEffects = toolsWithSideEffects
+        self.toolsWithSideEffects = toolsWithSideEffects.union(callControlTools.map(\.rawValue))
+        self.callControlTools = callControlTools
     }
 
     package var playbackTracker: PlaybackTracker { playback }
@@ -74,15 +105,45 @@ package struct CallStateMachine: Sendable {
         [.sendToRealtime(.sessionUpdate(session))]
     }
 
-    /// Twilio echoed a mark: the audio before it has played.
-    package mutating func markEchoed(_ name: String, at now: ContinuousClock.Instant) {
+    /// Twilio echoed a mark: the audio before it has played. A pending hang-up may go ahead now.
+    package mutating func markEchoed(_ name: String, at now: ContinuousClock.Instant) -> [Action] {
         playback.markEchoed(name, at: now)
+        return pendingCallControl == nil ? [] : callControlIfReady(at: now)
     }
 
     /// A tool call's output was sent to the service.
-    package mutating func toolOutputSent(callID: String, responseID: String) -> [Action] {
+    package mutating func toolOutputSent(
+        callID: String,
+        responseID: String,
+        at now: ContinuousClock.Instant
+    )
+        -> [Action]
+    {
         responses[responseID]?.answered.insert(callID)
-        return followUpIfReady(responseID)
+        return followUpIfReady(responseID) + callControlIfReady(at: now)
+    }
+
+    /// The wait scheduled by ``Action/scheduleCallControlCheck(after:)`` is over: the audio has had time to play,
+    /// so a pending hang-up or transfer goes ahead even if its last marks never came back.
+    package mutating func callControlCheckDue(at now: ContinuousClock.Instant) -> [Action] {
+        guard pendingCallControl != nil, callControlResponseFinished else { return [] }
+        return startCallControl()
+    }
+
+    /// The hang-up or transfer failed: the model is told, and answers the caller.
+    package mutating func callControlFailed(callID: String, message: String) -> [Action] {
+        callControlStarted = false
+        pendingCallControl = nil
+        let output = ToolRunner.Outcome.failed(speakableMessage: message).output
+        var actions: [Action] = [
+            .sendToRealtime(.conversationItemCreate(.functionCallOutput(callID: callID, output: output)))
+        ]
+        if activeResponseID == nil {
+            actions.append(.sendToRealtime(.responseCreate(instructions: nil)))
+        } else {
+            followUpWaiting = true
+        }
+        return actions
     }
 
     package mutating func receive(_ event: RealtimeServerEvent, at now: ContinuousClock.Instant) -> [Action] {
@@ -122,6 +183,21 @@ package struct CallStateMachine: Sendable {
                     ),
                 ]
             }
+            if let tool = CallControlTool(rawValue: name), callControlTools.contains(tool) {
+                responses[responseID]?.answered.insert(callID)
+                responses[responseID]?.controlsCall = true
+                guard pendingCallControl == nil, !callControlStarted else {
+                    return [
+                        .sendToRealtime(
+                            .conversationItemCreate(
+                                .functionCallOutput(callID: callID, output: Self.duplicateCallControlOutput)
+                            )
+                        )
+                    ]
+                }
+                pendingCallControl = PendingCallControl(tool: tool, callID: callID, responseID: responseID)
+                return callControlIfReady(at: now)
+            }
             return [.runTool(ToolInvocation(callID: callID, name: name, arguments: arguments, responseID: responseID))]
 
         case .responseDone(let response):
@@ -136,7 +212,7 @@ package struct CallStateMachine: Sendable {
                 followUpWaiting = false
                 actions.append(.sendToRealtime(.responseCreate(instructions: nil)))
             }
-            return actions + followUpIfReady(response.id)
+            return actions + followUpIfReady(response.id) + callControlIfReady(at: now)
 
         case .error(let error):
             return [.report(.realtimeError(error))]
@@ -184,7 +260,46 @@ package struct CallStateMachine: Sendable {
                 at: 0
             )
         }
+        if let pending = pendingCallControl, !callControlStarted {
+            pendingCallControl = nil
+            actions.append(.report(.callControlCancelled(pending.tool)))
+            actions.append(
+                .sendToRealtime(
+                    .conversationItemCreate(
+                        .functionCallOutput(callID: pending.callID, output: Self.cancelledCallControlOutput)
+                    )
+                )
+            )
+        }
         return actions
+    }
+
+    /// Whether the response that asked for the pending hang-up is done and all its other tools have answered.
+    private var callControlResponseFinished: Bool {
+        guard let pending = pendingCallControl else { return false }
+        // A finished response whose calls were all answered has been forgotten already.
+        guard let progress = responses[pending.responseID] else { return true }
+        return progress.done && progress.answered.isSuperset(of: progress.calls)
+    }
+
+    /// Hang up or transfer once the response is finished and the caller has heard all of it.
+    private mutating func callControlIfReady(at now: ContinuousClock.Instant) -> [Action] {
+        guard var pending = pendingCallControl, !callControlStarted, callControlResponseFinished else { return [] }
+        guard playback.hasUnplayedAudio else { return startCallControl() }
+        guard !pending.checkScheduled else { return [] }
+        pending.checkScheduled = true
+        pendingCallControl = pending
+        return [
+            .scheduleCallControlCheck(
+                after: .milliseconds(playback.unplayedMilliseconds(at: now)) + Self.callControlGrace
+            )
+        ]
+    }
+
+    private mutating func startCallControl() -> [Action] {
+        guard let pending = pendingCallControl, !callControlStarted else { return [] }
+        callControlStarted = true
+        return [.controlCall(pending.tool, callID: pending.callID)]
     }
 
     /// Exactly one `response.create` once every call of a finished response has its output.
@@ -192,7 +307,7 @@ package struct CallStateMachine: Sendable {
         guard let progress = responses[responseID], progress.done, progress.answered.isSuperset(of: progress.calls)
         else { return [] }
         responses[responseID] = nil
-        guard !progress.calls.isEmpty, !progress.interrupted else { return [] }
+        guard !progress.calls.isEmpty, !progress.interrupted, !progress.controlsCall else { return [] }
         guard activeResponseID == nil else {
             followUpWaiting = true
             return []

@@ -89,6 +89,15 @@ package struct PlaybackTracker: Sendable {
         return min(heard, sentMilliseconds(of: itemID))
     }
 
+    /// Milliseconds sent to Twilio that the caller has not heard by `now`, over every item still playing.
+    package func unplayedMilliseconds(at now: ContinuousClock.Instant) -> Int {
+        var items: [String] = []
+        for mark in pending[pendingStart...] where items.last != mark.itemID && !items.contains(mark.itemID) {
+            items.append(mark.itemID)
+        }
+        return items.reduce(0) { $0 + sentMilliseconds(of: $1) - heardMilliseconds(of: $1, at: now) }
+    }
+
     /// Twilio was told to `clear`: unplayed audio is dropped. Returns each item that had unplayed audio, with what
     /// the caller heard of it, in playback order.
     package mutating func clear(at now: ContinuousClock.Instant) -> [(itemID: String, heardMilliseconds: Int)] {

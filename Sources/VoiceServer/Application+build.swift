@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import TwilioMedia
+import TwilioREST
 
 /// Builds the server: routes, middleware and shared state. `voice-server serve` runs it; tests call it too.
 package func buildApplication(
@@ -37,7 +38,17 @@ package func buildApplication(
         validator: validator,
         urlResolver: urlResolver,
         callRegistry: callRegistry,
-        sessionFactory: CallSessionFactory(serverConfiguration: configuration, tools: tools)
+        sessionFactory: CallSessionFactory(
+            serverConfiguration: configuration,
+            tools: tools,
+            callController: configuration.twilioRESTClient.map {
+                TwilioCallController(
+                    client: $0,
+                    transferNumber: configuration.transferNumber,
+                    callerID: configuration.twilioPhoneNumber
+                )
+            }
+        )
     ).addRoutes(to: router)
 
     bookingMCP?.addRoutes(to: router)

@@ -9,15 +9,25 @@ package struct CallSessionFactory: Sendable {
     /// `nil` without `OPENAI_API_KEY`: calls end at once with the spoken apology.
     let connector: RealtimeConnector?
     let tools: any ToolProvider
+    /// `nil` without Twilio REST credentials: `end_call` then only closes the stream, and transfers are off.
+    let callController: (any CallController)?
 
-    package init(serverConfiguration: VoiceServerConfiguration, tools: any ToolProvider) {
+    package init(
+        serverConfiguration: VoiceServerConfiguration,
+        tools: any ToolProvider,
+        callController: (any CallController)?
+    ) {
+        var callControl: Set<CallControlTool> = [.endCall]
+        if callController != nil, serverConfiguration.transferNumber != nil { callControl.insert(.transferToHuman) }
         self.configuration = CallSession.Configuration(
             businessName: serverConfiguration.businessName,
             timeZone: serverConfiguration.businessTimeZone,
             voice: serverConfiguration.openAIVoice,
             transcriptionModel: serverConfiguration.openAITranscriptionModel,
-            toolDeadline: serverConfiguration.toolDeadline
+            toolDeadline: serverConfiguration.toolDeadline,
+            callControlTools: callControl
         )
+        self.callController = callController
         self.connector = serverConfiguration.openAIAPIKey.map {
             RealtimeConnector(
                 baseURL: serverConfiguration.openAIRealtimeURL,
@@ -40,6 +50,7 @@ package struct CallSessionFactory: Sendable {
             configuration: configuration,
             connector: connector,
             tools: tools,
+            callController: callController,
             twilio: twilio,
             logger: logger
         )

@@ -3,6 +3,7 @@ import Configuration
 import Foundation
 import Logging
 import SystemPackage
+import TwilioREST
 
 /// Everything the server reads from its environment, checked once at start-up.
 ///
@@ -211,6 +212,12 @@ package struct VoiceServerConfiguration: Sendable {
         }
     }
 
+    /// Twilio's REST API with our account, when both the account SID and the auth token are set.
+    package var twilioRESTClient: TwilioRESTClient? {
+        guard let twilioAccountSID, let twilioAuthToken else { return nil }
+        return TwilioRESTClient(baseURL: twilioAPIBaseURL, accountSid: twilioAccountSID, secret: twilioAuthToken.value)
+    }
+
     /// What is switched off or unsafe for lack of configuration; logged once at start-up.
     package var startupWarnings: [String] {
         var warnings: [String] = []
@@ -228,6 +235,12 @@ package struct VoiceServerConfiguration: Sendable {
         }
         if openAIAPIKey == nil {
             warnings.append("OPENAI_API_KEY is not set: calls cannot reach the assistant")
+        }
+        if twilioRESTClient == nil {
+            warnings.append(
+                "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are not both set: end_call closes the media stream instead of "
+                    + "hanging up through Twilio, and transfer_to_human is off"
+            )
         }
         if twilioAccountSID == nil || twilioAuthToken == nil || twilioPhoneNumber == nil {
             warnings.append(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Hummingbird
 import Logging
+import MCPClient
 import VoiceServer
 
 struct ServeCommand: AsyncParsableCommand {
@@ -16,22 +17,35 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = try await VoiceServerConfiguration.load(environmentFile: environmentFile)
         bootstrapLogging(level: configuration.logLevel, toStandardError: false)
         let logger = Logger(label: "voice-server")
-        // The booking system is embedded unless an external MCP server is configured.
+        // The booking system is embedded unless an external MCP server is configured; calls reach it over MCP.
         var bookingSystem: BookingSystem?
-        if configuration.mcpServerURL == nil {
-            bookingSystem = try await BookingSystem.open(configuration: configuration, logger: logger)
+        let tools: MCPToolProvider
+        if let url = configuration.mcpServerURL {
+            tools = .remote(url: url, token: configuration.mcpServerToken?.value, logger: logger)
+        } else {
+            let embedded = try await BookingSystem.open(configuration: configuration, logger: logger)
             logger.info(
                 "Booking system ready",
                 metadata: ["mcp": "/mcp", "database": "\(configuration.database.kind)"]
             )
+            bookingSystem = embedded
+            tools = .embedded(embedded, logger: logger)
         }
-        let app = buildApplication(configuration: configuration, bookingMCP: bookingSystem?.routes, logger: logger)
+        await tools.start()
+        let app = buildApplication(
+            configuration: configuration,
+            tools: tools,
+            bookingMCP: bookingSystem?.routes,
+            logger: logger
+        )
         do {
             try await app.runService()
         } catch {
+            await tools.close()
             await bookingSystem?.close()
             throw error
         }
+        await tools.close()
         await bookingSystem?.close()
     }
 }

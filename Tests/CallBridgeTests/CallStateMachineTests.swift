@@ -58,7 +58,7 @@ import TwilioMedia
         _ = machine.receive(.responseCreated(responseID: "r1"), at: at(0))
         _ = machine.receive(.outputAudioDelta(responseID: "r1", itemID: "i1", delta: delta), at: at(0))
         _ = machine.receive(.outputAudioDelta(responseID: "r1", itemID: "i1", delta: delta), at: at(0))
-        machine.markEchoed("m1", at: at(120))
+        _ = machine.markEchoed("m1", at: at(120))
         let actions = machine.receive(.speechStarted(itemID: "u1", audioStartMilliseconds: 900), at: at(160))
         #expect(
             actions == [
@@ -112,15 +112,15 @@ import TwilioMedia
             at: at(1)
         )
         // An output before response.done must not trigger response.create.
-        #expect(machine.toolOutputSent(callID: "c1", responseID: "r1") == [])
+        #expect(machine.toolOutputSent(callID: "c1", responseID: "r1", at: at(0)) == [])
         #expect(machine.receive(.responseDone(RealtimeResponse(id: "r1", status: "completed")), at: at(2)) == [])
         #expect(
-            machine.toolOutputSent(callID: "c2", responseID: "r1") == [
+            machine.toolOutputSent(callID: "c2", responseID: "r1", at: at(0)) == [
                 .sendToRealtime(.responseCreate(instructions: nil))
             ]
         )
         // And never a second one.
-        #expect(machine.toolOutputSent(callID: "c2", responseID: "r1") == [])
+        #expect(machine.toolOutputSent(callID: "c2", responseID: "r1", at: at(0)) == [])
     }
 
     @Test func whenOutputsArriveFirstResponseDoneTriggersTheFollowUp() {
@@ -136,7 +136,7 @@ import TwilioMedia
             ),
             at: at(1)
         )
-        #expect(machine.toolOutputSent(callID: "c1", responseID: "r1") == [])
+        #expect(machine.toolOutputSent(callID: "c1", responseID: "r1", at: at(0)) == [])
         let done = machine.receive(
             .responseDone(RealtimeResponse(id: "r1", status: "completed", usage: RealtimeUsage(totalTokens: 5))),
             at: at(2)
@@ -164,7 +164,7 @@ import TwilioMedia
         )
         _ = machine.receive(.responseDone(RealtimeResponse(id: "r1", status: "completed")), at: at(2))
         _ = machine.receive(.responseCreated(responseID: "r2"), at: at(3))
-        #expect(machine.toolOutputSent(callID: "c1", responseID: "r1") == [])
+        #expect(machine.toolOutputSent(callID: "c1", responseID: "r1", at: at(0)) == [])
         #expect(
             machine.receive(.responseDone(RealtimeResponse(id: "r2", status: "completed")), at: at(4))
                 == [.sendToRealtime(.responseCreate(instructions: nil))]
@@ -213,7 +213,7 @@ import TwilioMedia
             .responseDone(RealtimeResponse(id: "r1", status: "cancelled", statusReason: "turn_detected")),
             at: at(3)
         )
-        #expect(machine.toolOutputSent(callID: "c2", responseID: "r1") == [])
+        #expect(machine.toolOutputSent(callID: "c2", responseID: "r1", at: at(0)) == [])
     }
 
     @Test func errorsAndTranscriptsAreReportedOnly() {

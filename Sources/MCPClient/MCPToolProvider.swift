@@ -1,0 +1,345 @@
+import CallBridge
+import Foundation
+import Logging
+import MCP
+import RealtimeAPI
+
+/// Offers an MCP server's tools to calls, and runs them.
+///
+/// One MCP session serves every call. Tools are listed once and cached; `notifications/tools/list_changed` makes the
+/// list be read again. A tool marked read-only (`readOnlyHint`) is tried a second time after a transport error;
+/// any other tool is tried once, with an idempotency key in `_meta` made from the call SID and the function call id,
+/// so a repeated request can never book twice. When the server cannot be reached the tool's output says so in words
+/// the assistant can pass on, and the provider reconnects in the background.
+package actor MCPToolProvider: ToolProvider {
+    package typealias TransportFactory = @Sendable () async throws -> any Transport
+
+    package struct Options: Sendable {
+        /// How long connecting and listing tools may take before the server counts as unreachable.
+        package var connectTimeout: Duration = .seconds(3)
+        /// The first and the longest wait between reconnection attempts; the wait doubles in between.
+        package var reconnectDelay: (first: Duration, maximum: Duration) = (.milliseconds(250), .seconds(10))
+
+        package init() {}
+    }
+
+    /// The tool output when the server cannot be reached.
+    package static let unreachableMessage =
+        "The booking system cannot be reached right now. Apologise, and offer to take the caller's name and number "
+        + "for a call back, or to try again in a minute."
+
+    private let serverName: String
+    private let makeTransport: TransportFactory
+    private let fallbackTools: [ToolDefinition]
+    private let options: Options
+    private let logger: Logger
+
+    private var client: Client?
+    private var connecting: Task<Client, any Error>?
+    private var definitions: [ToolDefinition]?
+    private var readOnlyTools: Set<String> = []
+    private var reconnecting: Task<Void, Never>?
+    private var isClosed = false
+    package private(set) var reconnectCount = 0
+
+    /// - Parameters:
+    ///   - serverName: how logs name the server (its URL without credentials, or "embedded").
+    ///   - makeTransport: a new, unconnected transport for each (re)connection.
+    ///   - fallbackTools: offered when the server has never been reached, so a call that starts while it is down
+    ///     still has tools whose output can tell the assistant what is wrong.
+    package init(
+        serverName: String,
+        fallbackTools: [ToolDefinition] = [],
+        options: Options = Options(),
+        logger: Logger,
+        makeTransport: @escaping TransportFactory
+    ) {
+        self.serverName = serverName
+        self.makeTransport = makeTransport
+        self.fallbackTools = fallbackTools
+        self.options = options
+        var logger = logger
+        logger[metadataKey: "mcp_server"] = "\(serverName)"
+        self.logger = logger
+    }
+
+    /// Connects in the background, so the first call finds the tools listed.
+    package func start() {
+        guard client == nil, reconnecting == nil else { return }
+        reconnecting = Task { await self.reconnectUntilConnected(announce: false) }
+    }
+
+    /// Ends the session (the transport says goodbye to the server) and stops reconnecting.
+    package func close() async {
+        isClosed = true
+        reconnecting?.cancel()
+        reconnecting = nil
+        connecting?.cancel()
+        let client = self.client
+        self.client = nil
+        await client?.disconnect()
+    }
+
+    package var isConnected: Bool { client != nil }
+
+    // MARK: ToolProvider
+
+    package func tools() async throws -> [ToolDefinition] {
+        if let definitions { return definitions }
+        // While reconnecting, the server is known to be down: the call does not wait for it.
+        if reconnecting == nil {
+            do {
+                _ = try await connectedClient()
+                if let definitions { return definitions }
+            } catch {
+                connectionFailed(error)
+            }
+        }
+        guard !fallbackTools.isEmpty else { throw ToolError(Self.unreachableMessage) }
+        logger.warning("MCP server unreachable: offering the known tools, whose calls will say so")
+        return fallbackTools
+    }
+
+    package func call(_ call: ToolCall) async throws -> String {
+        let arguments = try Self.arguments(of: call)
+        let readOnly = readOnlyTools.contains(call.name)
+        var meta: [String: Value] = ["callSid": .string(call.callSid)]
+        if let callerNumber = call.callerNumber { meta["callerNumber"] = .string(callerNumber) }
+        if !readOnly { meta["idempotencyKey"] = .string("\(call.callSid):\(call.callID)") }
+        let request = CallTool.request(
+            .init(name: call.name, arguments: arguments, meta: Metadata(additionalFields: meta))
+        )
+
+        var transportRetries = readOnly ? 1 : 0
+        var sessionRetries = 1
+        while true {
+            let client: Client
+            do {
+                client = try await connectedClient()
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                connectionFailed(error)
+                throw ToolError(Self.unreachableMessage)
+            }
+            do {
+                return try Self.output(of: try await Self.send(request, via: client))
+            } catch let error as ToolError {
+                throw error
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch StreamableHTTPError.sessionExpired where sessionRetries > 0 {
+                // The server did not run the request: safe to repeat, whatever the tool does.
+                sessionRetries -= 1
+                logger.info("MCP session expired; starting a new one", metadata: ["tool": "\(call.name)"])
+                drop(client)
+            } catch let error where Self.isRefusal(error) {
+                logger.warning(
+                    "MCP server refused a tool call",
+                    metadata: ["tool": "\(call.name)", "reason": "\(error)"]
+                )
+                throw ToolError("The booking system could not do that: \(error). Apologise, and offer another way.")
+            } catch {
+                drop(client)
+                guard transportRetries > 0 else {
+                    connectionFailed(error)
+                    throw ToolError(Self.unreachableMessage)
+                }
+                transportRetries -= 1
+                logger.info("Retrying a read-only tool call", metadata: ["tool": "\(call.name)", "reason": "\(error)"])
+            }
+        }
+    }
+
+    // MARK: Connection
+
+    private func connectedClient() async throws -> Client {
+        if let client { return client }
+        if let connecting { return try await connecting.value }
+        let attempt = Task { try await self.openClient() }
+        connecting = attempt
+        defer { connecting = nil }
+        let client = try await attempt.value
+        guard !isClosed else {
+            await client.disconnect()
+            throw CancellationError()
+        }
+        self.client = client
+        return client
+    }
+
+    private func openClient() async throws -> Client {
+        let transport = try await makeTransport()
+        let client = Client(name: "voice-server", version: "1.0")
+        await client.onNotification(ToolListChangedNotification.self) { [weak self] _ in
+            await self?.toolListChanged()
+        }
+        do {
+            let tools = try await Self.withTimeout(options.connectTimeout) {
+                try await client.connect(transport: transport)
+                return try await Self.listAllTools(client)
+            }
+            cache(tools)
+            logger.info("MCP server connected", metadata: ["tools": "\(tools.map(\.name).joined(separator: ","))"])
+            return client
+        } catch {
+            await client.disconnect()
+            throw error
+        }
+    }
+
+    private func drop(_ failed: Client) {
+        guard client === failed else { return }
+        client = nil
+        // Other calls may still be waiting on it; their own requests fail or finish on their own.
+        Task { await failed.disconnect() }
+    }
+
+    private func connectionFailed(_ error: any Error) {
+        guard !isClosed, reconnecting == nil else { return }
+        logger.warning("MCP server unreachable; reconnecting in the background", metadata: ["reason": "\(error)"])
+        reconnecting = Task { await self.reconnectUntilConnected(announce: true) }
+    }
+
+    private func reconnectUntilConnected(announce: Bool) async {
+        var delay = options.reconnectDelay.first
+        var attempts = 0
+        while !Task.isCancelled, !isClosed {
+            attempts += 1
+            do {
+                _ = try await connectedClient()
+                if announce {
+                    reconnectCount += 1
+                    logger.info("MCP server reachable again", metadata: ["attempts": "\(attempts)"])
+                }
+                break
+            } catch {
+                if attempts == 1, !announce {
+                    logger.warning("MCP server unreachable at start; retrying", metadata: ["reason": "\(error)"])
+                }
+                logger.debug("MCP reconnection failed", metadata: ["reason": "\(error)", "attempt": "\(attempts)"])
+            }
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, options.reconnectDelay.maximum)
+        }
+        reconnecting = nil
+    }
+
+    private func toolListChanged() async {
+        guard let client else { return }
+        do {
+            let tools = try await Self.listAllTools(client)
+            cache(tools)
+            logger.info("MCP tool list changed", metadata: ["tools": "\(tools.map(\.name).joined(separator: ","))"])
+        } catch {
+            logger.warning("MCP tool list not refreshed", metadata: ["reason": "\(error)"])
+            definitions = nil
+        }
+    }
+
+    private func cache(_ tools: [Tool]) {
+        definitions = tools.map(ToolDefinition.init(mcpTool:))
+        readOnlyTools = Set(tools.filter { $0.annotations.readOnlyHint == true }.map(\.name))
+    }
+
+    // MARK: Helpers
+
+    private static func listAllTools(_ client: Client) async throws -> [Tool] {
+        var tools: [Tool] = []
+        var cursor: String?
+        repeat {
+            let page = try await client.listTools(cursor: cursor)
+            tools += page.tools
+            cursor = page.nextCursor
+        } while cursor != nil && tools.count < 1000
+        return tools
+    }
+
+    /// Sends `request` and waits for its result; cancelling the waiting task cancels the request on the server.
+    private static func send(_ request: Request<CallTool>, via client: Client) async throws -> CallTool.Result {
+        let context = try await client.send(request)
+        return try await withTaskCancellationHandler {
+            try await context.value
+        } onCancel: {
+            Task { try? await client.cancelRequest(context.requestID, reason: "The tool's deadline passed.") }
+        }
+    }
+
+    private static func arguments(of call: ToolCall) throws -> [String: Value] {
+        let text = call.arguments.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { return [:] }
+        do {
+            return try JSONDecoder().decode([String: Value].self, from: Data(text.utf8))
+        } catch {
+            throw ToolError(
+                "The arguments for \(call.name) were not a JSON object. Call it again with valid arguments."
+            )
+        }
+    }
+
+    /// What the model reads: the structured result as JSON when there is one, otherwise the text parts.
+    private static func output(of result: CallTool.Result) throws -> String {
+        let text = result.content.compactMap { content -> String? in
+            if case .text(let text, _, _) = content { return text }
+            return nil
+        }.joined(separator: "\n")
+        if result.isError == true {
+            throw ToolError(text.isEmpty ? "The tool failed without saying why." : text)
+        }
+        if let structured = result.structuredContent {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return String(decoding: try encoder.encode(structured), as: UTF8.self)
+        }
+        return text
+    }
+
+    /// Whether the server answered with a JSON-RPC error, as opposed to the exchange failing.
+    private static func isRefusal(_ error: any Error) -> Bool {
+        guard let error = error as? MCPError else { return false }
+        switch error {
+        case .connectionClosed, .transportError: return false
+        case .internalError(let detail): return detail != "Client disconnected"
+        default: return true
+        }
+    }
+
+    private static func withTimeout<Result: Sendable>(
+        _ timeout: Duration,
+        _ operation: @escaping @Sendable () async throws -> Result
+    ) async throws -> Result {
+        try await withThrowingTaskGroup(of: Result.self) { group in
+            group.addTask { try await operation() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw MCPConnectTimeout(timeout: timeout)
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+}
+
+/// Connecting and listing tools took longer than allowed.
+package struct MCPConnectTimeout: Error, CustomStringConvertible {
+    package var timeout: Duration
+    package var description: String { "no answer from the MCP server within \(timeout)" }
+}
+
+extension ToolDefinition {
+    /// A tool as the model sees it: its schema passes through, and anything not marked read-only counts as having
+    /// side effects.
+    package init(mcpTool tool: Tool) {
+        let schema =
+            (try? JSONEncoder().encode(tool.inputSchema)).flatMap {
+                try? JSONDecoder().decode(JSONValue.self, from: $0)
+            }
+            ?? ["type": "object", "properties": [:]]
+        self.init(
+            name: tool.name,
+            description: tool.description ?? tool.title ?? tool.name,
+            parameters: schema,
+            hasSideEffects: tool.annotations.readOnlyHint != true
+        )
+    }
+}

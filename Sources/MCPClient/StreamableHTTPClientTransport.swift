@@ -1,0 +1,203 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import MCP
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+
+/// The client side of MCP's Streamable HTTP transport, on AsyncHTTPClient, for the swift-sdk's `Client`.
+///
+/// Each message is one `POST`; the answer is read whether it comes as one JSON body or as an event stream, and
+/// every JSON-RPC message in it is handed to the client. The session id from the `initialize` response and the
+/// negotiated protocol version go on every later request. After initialization a `GET` stream carries messages the
+/// server sends on its own (such as `notifications/tools/list_changed`), when the server offers one. `disconnect()`
+/// ends the session with a `DELETE`.
+package actor StreamableHTTPClientTransport: Transport {
+    package nonisolated let logger: Logger
+
+    private let endpoint: String
+    private let bearerToken: String?
+    private let httpClient: HTTPClient
+    private let requestTimeout: TimeAmount
+    private let messages: AsyncThrowingStream<Data, any Error>
+    private let continuation: AsyncThrowingStream<Data, any Error>.Continuation
+
+    private var isConnected = false
+    private var sessionID: String?
+    private var protocolVersion: String?
+    private var listenTask: Task<Void, Never>?
+
+    /// A JSON-RPC message or an event-stream body larger than this is refused.
+    package static let maximumBodyBytes = 16 * 1024 * 1024
+
+    /// - Parameters:
+    ///   - endpoint: the server's MCP URL, e.g. `https://bookings.example.com/mcp`.
+    ///   - bearerToken: sent as `Authorization: Bearer …` when set.
+    ///   - requestTimeout: how long one request (connect, send, read the whole answer) may take.
+    package init(
+        endpoint: URL,
+        bearerToken: String?,
+        httpClient: HTTPClient = .shared,
+        requestTimeout: Duration = .seconds(30),
+        logger: Logger
+    ) {
+        self.endpoint = endpoint.absoluteString
+        self.bearerToken = bearerToken
+        self.httpClient = httpClient
+        self.requestTimeout = .nanoseconds(
+            requestTimeout.components.seconds * 1_000_000_000 + requestTimeout.components.attoseconds / 1_000_000_000
+        )
+        self.logger = logger
+        (messages, continuation) = AsyncThrowingStream.makeStream()
+    }
+
+    package func connect() async throws {
+        isConnected = true
+    }
+
+    package func disconnect() async {
+        guard isConnected else { return }
+        isConnected = false
+        listenTask?.cancel()
+        listenTask = nil
+        if let sessionID {
+            var request = makeRequest(method: .DELETE)
+            request.headers.replaceOrAdd(name: "Mcp-Session-Id", value: sessionID)
+            do {
+                // 405 means the server does not let clients end sessions; that is allowed.
+                let response = try await httpClient.execute(request, timeout: .seconds(2))
+                _ = try? await response.body.collect(upTo: 64 * 1024)
+            } catch {
+                logger.debug("MCP session not ended", metadata: ["reason": "\(error)"])
+            }
+            self.sessionID = nil
+        }
+        continuation.finish()
+    }
+
+    package func receive() -> AsyncThrowingStream<Data, any Error> {
+        messages
+    }
+
+    package func send(_ data: Data) async throws {
+        guard isConnected else { throw StreamableHTTPError.notConnected }
+        let method = Self.method(of: data)
+        var request = makeRequest(method: .POST)
+        request.headers.replaceOrAdd(name: "Accept", value: "application/json, text/event-stream")
+        request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(data: data))
+        let sentSession = request.headers.contains(name: "Mcp-Session-Id")
+
+        let response = try await httpClient.execute(request, timeout: requestTimeout)
+        if method == "initialize", let assigned = response.headers.first(name: "Mcp-Session-Id") {
+            sessionID = assigned
+        }
+        try await Self.checkStatus(response, sentSession: sentSession)
+
+        let contentType = response.headers.first(name: "Content-Type")?.lowercased() ?? ""
+        if response.status == .accepted || response.status == .noContent {
+            _ = try await response.body.collect(upTo: Self.maximumBodyBytes)
+        } else if contentType.hasPrefix("text/event-stream") {
+            var parser = ServerSentEventParser()
+            for try await chunk in response.body {
+                for event in parser.parse(chunk.readableBytesView) where event.type == "message" {
+                    deliver(Data(event.data.utf8), answering: method)
+                }
+            }
+        } else if contentType.hasPrefix("application/json") {
+            let body = try await response.body.collect(upTo: Self.maximumBodyBytes)
+            if body.readableBytes > 0 { deliver(Data(buffer: body), answering: method) }
+        } else {
+            let body = try await response.body.collect(upTo: Self.maximumBodyBytes)
+            guard body.readableBytes == 0 else { throw StreamableHTTPError.unexpectedContentType(contentType) }
+        }
+
+        if method == "notifications/initialized", sessionID != nil, listenTask == nil {
+            listenTask = Task { await self.listen() }
+        }
+    }
+
+    // MARK: Requests
+
+    private func makeRequest(method: HTTPMethod) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: endpoint)
+        request.method = method
+        if let bearerToken { request.headers.add(name: "Authorization", value: "Bearer \(bearerToken)") }
+        if let sessionID { request.headers.add(name: "Mcp-Session-Id", value: sessionID) }
+        if let protocolVersion { request.headers.add(name: "MCP-Protocol-Version", value: protocolVersion) }
+        return request
+    }
+
+    private static func checkStatus(_ response: HTTPClientResponse, sentSession: Bool) async throws {
+        let status = Int(response.status.code)
+        guard !(200..<300).contains(status) else { return }
+        let body = (try? await response.body.collect(upTo: 64 * 1024)).map { String(buffer: $0) } ?? ""
+        switch status {
+        case 404 where sentSession: throw StreamableHTTPError.sessionExpired
+        case 401, 403: throw StreamableHTTPError.unauthorized(status: status)
+        default: throw StreamableHTTPError.unexpectedStatus(status, body: String(body.prefix(200)))
+        }
+    }
+
+    private func deliver(_ message: Data, answering method: String?) {
+        if method == "initialize", protocolVersion == nil,
+            let answer = try? JSONDecoder().decode(InitializeAnswer.self, from: message)
+        {
+            protocolVersion = answer.result?.protocolVersion
+        }
+        continuation.yield(message)
+    }
+
+    /// The `method` of a JSON-RPC request or notification; `nil` for a response or a batch.
+    private static func method(of message: Data) -> String? {
+        (try? JSONDecoder().decode(MethodPeek.self, from: message))?.method
+    }
+
+    private struct MethodPeek: Decodable {
+        var method: String?
+    }
+
+    private struct InitializeAnswer: Decodable {
+        struct Result: Decodable { var protocolVersion: String }
+        var result: Result?
+    }
+
+    // MARK: The server's own stream
+
+    /// Reads the optional `GET` stream until disconnect, reconnecting after the server's `retry` delay (1 s by
+    /// default). A `405` means the server offers no such stream.
+    private func listen() async {
+        var lastEventID = ""
+        while isConnected, !Task.isCancelled {
+            var retry = Duration.seconds(1)
+            var request = makeRequest(method: .GET)
+            request.headers.replaceOrAdd(name: "Accept", value: "text/event-stream")
+            if !lastEventID.isEmpty { request.headers.replaceOrAdd(name: "Last-Event-ID", value: lastEventID) }
+            do {
+                let response = try await httpClient.execute(request, deadline: .distantFuture)
+                let contentType = response.headers.first(name: "Content-Type")?.lowercased() ?? ""
+                guard response.status == .ok, contentType.hasPrefix("text/event-stream") else {
+                    logger.debug(
+                        "The MCP server offers no stream of its own",
+                        metadata: ["status": "\(response.status.code)"]
+                    )
+                    _ = try? await response.body.collect(upTo: 64 * 1024)
+                    return
+                }
+                var parser = ServerSentEventParser()
+                for try await chunk in response.body {
+                    for event in parser.parse(chunk.readableBytesView) where event.type == "message" {
+                        continuation.yield(Data(event.data.utf8))
+                    }
+                }
+                lastEventID = parser.lastEventID
+                if let milliseconds = parser.retryMilliseconds { retry = .milliseconds(milliseconds) }
+            } catch {
+                guard !Task.isCancelled else { return }
+                logger.debug("The MCP server's stream broke", metadata: ["reason": "\(error)"])
+            }
+            try? await Task.sleep(for: retry)
+        }
+    }
+}

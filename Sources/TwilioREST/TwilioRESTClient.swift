@@ -1,0 +1,90 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import TwilioMedia
+
+/// Twilio's REST API (2010-04-01) over AsyncHTTPClient: form-encoded requests with HTTP Basic auth, JSON answers,
+/// Twilio's error bodies turned into ``TwilioRESTError``.
+package struct TwilioRESTClient: Sendable {
+    package static let defaultBaseURL = URL(string: "https://api.twilio.com")!
+
+    private let baseURL: String
+    private let accountSid: String
+    private let authorization: String
+    private let httpClient: HTTPClient
+    private let timeout: TimeAmount
+
+    /// - Parameters:
+    ///   - baseURL: `https://api.twilio.com`, or a local fake in tests.
+    ///   - accountSid: goes in every path, and is the user name unless `apiKeySid` is given.
+    ///   - secret: the auth token, or the API key's secret.
+    package init(
+        baseURL: URL = Self.defaultBaseURL,
+        accountSid: String,
+        apiKeySid: String? = nil,
+        secret: String,
+        httpClient: HTTPClient = .shared,
+        timeout: Duration = .seconds(10)
+    ) {
+        var base = baseURL.absoluteString
+        while base.hasSuffix("/") { base.removeLast() }
+        self.baseURL = base
+        self.accountSid = accountSid
+        self.authorization = "Basic " + Data("\(apiKeySid ?? accountSid):\(secret)".utf8).base64EncodedString()
+        self.httpClient = httpClient
+        self.timeout = .seconds(timeout.components.seconds)
+    }
+
+    // MARK: Calls
+
+    /// Ends a live call (`Status=completed`). A call that is already over counts as ended.
+    package func hangUp(callSid: String) async throws {
+        do {
+            _ = try await post("Calls/\(callSid).json", [("Status", "completed")])
+        } catch let error as TwilioRESTError where error.isNotFound {
+            return
+        }
+    }
+
+    /// Replaces what a live call is doing with `twiml`; the media stream gets `stop` and closes.
+    package func redirect(callSid: String, twiml: String) async throws {
+        _ = try await post("Calls/\(callSid).json", [("Twiml", twiml)])
+    }
+
+    // MARK: Requests
+
+    /// POSTs `fields` to `…/Accounts/{AccountSid}/{path}` and returns the JSON answer.
+    package func post(_ path: String, _ fields: [(name: String, value: String)]) async throws -> Data {
+        var request = HTTPClientRequest(url: "\(baseURL)/2010-04-01/Accounts/\(accountSid)/\(path)")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: authorization)
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.body = .bytes(ByteBuffer(string: FormParameters(fields).formEncoded))
+        let response = try await httpClient.execute(request, timeout: timeout)
+        let body = try await response.body.collect(upTo: 1024 * 1024)
+        let data = Data(buffer: body)
+        guard (200..<300).contains(response.status.code) else {
+            throw Self.error(status: Int(response.status.code), body: data)
+        }
+        return data
+    }
+
+    /// Twilio's error body: `{"code": 21211, "message": "…", "more_info": "…", "status": 400}`.
+    private static func error(status: Int, body: Data) -> TwilioRESTError {
+        struct ErrorBody: Decodable {
+            var code: Int?
+            var message: String?
+            var detail: String?
+        }
+        let decoded = try? JSONDecoder().decode(ErrorBody.self, from: body)
+        return TwilioRESTError(
+            status: status,
+            code: decoded?.code,
+            message: decoded?.message ?? decoded?.detail ?? String(decoding: body.prefix(200), as: UTF8.self)
+        )
+    }
+}

@@ -1,0 +1,36 @@
+import AsyncHTTPClient
+import BookingMCP
+import CallBridge
+import Foundation
+import Logging
+import MCP
+import MCPClient
+
+extension MCPToolProvider {
+    /// The booking tools of an MCP server elsewhere (`MCP_SERVER_URL`), over Streamable HTTP. Until the server is
+    /// first reached, calls are offered our booking tools, whose calls then say the system is unreachable.
+    package static func remote(url: URL, token: String?, logger: Logger) -> MCPToolProvider {
+        var shownURL = URLComponents(url: url, resolvingAgainstBaseURL: false)
+        shownURL?.user = nil
+        shownURL?.password = nil
+        shownURL?.query = nil
+        return MCPToolProvider(
+            serverName: shownURL?.string ?? "remote",
+            fallbackTools: BookingToolDefinitions.all.map(ToolDefinition.init(mcpTool:)),
+            logger: logger
+        ) {
+            StreamableHTTPClientTransport(endpoint: url, bearerToken: token, logger: logger)
+        }
+    }
+
+    /// The booking system embedded in this process, reached through an in-memory MCP connection: the same
+    /// protocol as a remote server, without a network hop or a token.
+    package static func embedded(_ bookingSystem: BookingSystem, logger: Logger) -> MCPToolProvider {
+        MCPToolProvider(serverName: "embedded", logger: logger) {
+            let (clientSide, serverSide) = await InMemoryTransport.createConnectedPair()
+            let server = await BookingMCPEndpoint.makeServer(toolbox: bookingSystem.endpoint.toolbox)
+            try await server.start(transport: serverSide)
+            return clientSide
+        }
+    }
+}
