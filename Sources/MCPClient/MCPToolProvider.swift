@@ -172,7 +172,8 @@ package actor MCPToolProvider: ToolProvider {
         let transport = try await makeTransport()
         let client = Client(name: "voice-server", version: "1.0")
         await client.onNotification(ToolListChangedNotification.self) { [weak self] _ in
-            await self?.toolListChanged()
+            // Not awaited here: the client's message loop runs this handler, and must stay free to read the answer.
+            Task { await self?.toolListChanged() }
         }
         do {
             let tools = try await Self.withTimeout(options.connectTimeout) {

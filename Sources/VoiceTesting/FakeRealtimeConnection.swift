@@ -299,8 +299,9 @@ actor FakeRealtimeConnection {
                 else { return }
                 outputIndex += 1
             }
-            for call in calls {
+            for var call in calls {
                 guard isActive(responseID) else { return }
+                call.arguments = filledIn(call.arguments)
                 let itemID = makeID("item")
                 let callID = makeID("call")
                 record { $0.functionCalls[callID] = call }
@@ -338,6 +339,37 @@ actor FakeRealtimeConnection {
         }
         guard isActive(responseID) else { return }
         await finishActive(status: "completed", reason: nil)
+    }
+
+    /// Replaces each `{{name}}` with the string field `name` of the latest tool output that has one, as a model
+    /// would reuse a job number it was just given.
+    private func filledIn(_ arguments: String) -> String {
+        guard arguments.contains("{{") else { return arguments }
+        var filled = arguments
+        let outputs = observations.value.functionOutputs.reversed().compactMap {
+            try? JSONDecoder().decode(JSONValue.self, from: Data($0.output.utf8))
+        }
+        while let open = filled.range(of: "{{"),
+            let close = filled.range(of: "}}", range: open.upperBound..<filled.endIndex)
+        {
+            let name = String(filled[open.upperBound..<close.lowerBound])
+            let value = outputs.lazy.compactMap { Self.firstString(named: name, in: $0) }.first ?? ""
+            filled.replaceSubrange(open.lowerBound..<close.upperBound, with: value)
+        }
+        return filled
+    }
+
+    /// The first string value of a field called `name`, searching objects and arrays depth first.
+    private static func firstString(named name: String, in value: JSONValue) -> String? {
+        switch value {
+        case .object(let fields):
+            if let found = fields[name]?.stringValue { return found }
+            return fields.keys.sorted().lazy.compactMap { firstString(named: name, in: fields[$0]!) }.first
+        case .array(let elements):
+            return elements.lazy.compactMap { firstString(named: name, in: $0) }.first
+        default:
+            return nil
+        }
     }
 
     /// Streams one assistant audio message; `false` if the response stopped being active.

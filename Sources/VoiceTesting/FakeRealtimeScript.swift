@@ -29,7 +29,8 @@ package enum ScriptedResponse: Sendable, Equatable {
 
 package struct ScriptedFunctionCall: Sendable, Equatable {
     package var name: String
-    /// A JSON object, as text.
+    /// A JSON object, as text. `{{name}}` stands for the string field `name` of the latest tool output that has
+    /// one (for example `{{job_id}}` after a booking).
     package var arguments: String
 
     package init(name: String, arguments: String) {

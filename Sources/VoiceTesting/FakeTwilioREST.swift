@@ -14,6 +14,7 @@ package final class FakeTwilioREST: Sendable {
         /// After `/2010-04-01/Accounts/{AccountSid}/`, e.g. `Calls/CA….json`.
         package var resource: String
         package var form: [String: String]
+        package var receivedAt: ContinuousClock.Instant
     }
 
     /// An error answer in Twilio's shape: `{"code": …, "message": …, "status": …}`.
@@ -91,7 +92,8 @@ package final class FakeTwilioREST: Sendable {
                     Request(
                         method: "POST",
                         resource: resource,
-                        form: Dictionary(form.fields.map { ($0.name, $0.value) }) { first, _ in first }
+                        form: Dictionary(form.fields.map { ($0.name, $0.value) }) { first, _ in first },
+                        receivedAt: .now
                     )
                 )
                 return state.failures.isEmpty ? nil : state.failures.removeFirst()

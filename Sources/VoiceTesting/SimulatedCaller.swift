@@ -45,6 +45,8 @@ package struct SimulatedCaller: Sendable {
         case waitForQuiet(milliseconds: Int, timeout: Duration = .seconds(10))
         /// Send `stop` and wait for the server to close, as Twilio does when the caller hangs up.
         case hangUp
+        /// Stays on the line, silent, until the server ends the call; fails after `timeout`.
+        case waitForServerToEndCall(timeout: Duration = .seconds(10))
         /// Close the socket without `stop`, as a dropped connection would.
         case dropConnection
     }
@@ -174,6 +176,9 @@ package struct SimulatedCaller: Sendable {
                 case .dropConnection:
                     state.withLock { $0.hungUp = true }
                     return
+                case .waitForServerToEndCall(let timeout):
+                    state.withLock { $0.speaking = false }
+                    try await wait(until: timeout, state: state) { $0.serverClosed }
                 }
             }
         }
