@@ -76,6 +76,9 @@ package actor StreamableHTTPClientTransport: Transport {
         continuation.finish()
     }
 
+    /// The `Mcp-Session-Id` the server assigned, if any.
+    package var currentSessionID: String? { sessionID }
+
     package func receive() -> AsyncThrowingStream<Data, any Error> {
         messages
     }

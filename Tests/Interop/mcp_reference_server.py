@@ -9,6 +9,7 @@ event stream (`sse`).
 import sys
 
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 
 server = MCPServer("reference", log_level="WARNING")
@@ -28,8 +29,8 @@ def note(text: str) -> str:
 
 @server.tool()
 def refuse(reason: str) -> str:
-    """Always fails, with the reason given."""
-    raise ValueError(reason)
+    """Always fails, with the reason given (a tool error, which the SDK passes on with its message)."""
+    raise ToolError(reason)
 
 
 def extra() -> str:
