@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import MCP
+import ServiceLifecycle
 
 /// Mounts a ``BookingMCPEndpoint`` in a Hummingbird router (`POST`/`GET`/`DELETE` on one path), with a bearer token
 /// when one is configured.
@@ -50,10 +51,12 @@ package struct BookingMCPRoutes: Sendable {
             body: body.readableBytes > 0 ? Data(body.readableBytesView) : nil,
             path: request.uri.path
         )
-        return Self.response(from: await endpoint.handle(mcpRequest))
+        return Self.response(from: await endpoint.handle(mcpRequest), openEnded: request.method == .get)
     }
 
-    static func response(from response: MCP.HTTPResponse) -> Response {
+    /// - Parameter openEnded: the answer to a `GET`, the server's own event stream, which lasts as long as the
+    ///   session: it ends when the server shuts down, so that a connected client cannot hold the shutdown up.
+    static func response(from response: MCP.HTTPResponse, openEnded: Bool = false) -> Response {
         var headers = HTTPFields()
         for (name, value) in response.headers {
             if let name = HTTPField.Name(name) { headers[name] = value }
@@ -65,8 +68,13 @@ package struct BookingMCPRoutes: Sendable {
                 status: status,
                 headers: headers,
                 body: ResponseBody { writer in
-                    for try await chunk in stream {
-                        try await writer.write(ByteBuffer(bytes: chunk))
+                    if openEnded {
+                        // Ends at graceful shutdown; the client reconnects to whichever server is there next.
+                        for try await chunk in stream.cancelOnGracefulShutdown() {
+                            try await writer.write(ByteBuffer(bytes: chunk))
+                        }
+                    } else {
+                        for try await chunk in stream { try await writer.write(ByteBuffer(bytes: chunk)) }
                     }
                     try await writer.finish(nil)
                 }

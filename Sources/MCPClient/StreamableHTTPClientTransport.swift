@@ -31,6 +31,16 @@ package actor StreamableHTTPClientTransport: Transport {
     /// A JSON-RPC message or an event-stream body larger than this is refused.
     package static let maximumBodyBytes = 16 * 1024 * 1024
 
+    /// The HTTP client for MCP servers: a server that cannot be reached fails a request within two seconds, instead
+    /// of the request waiting out its whole deadline while connections are retried. The tool provider has its own
+    /// reconnection loop.
+    package static let defaultHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(2)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
     /// - Parameters:
     ///   - endpoint: the server's MCP URL, e.g. `https://bookings.example.com/mcp`.
     ///   - bearerToken: sent as `Authorization: Bearer …` when set.
@@ -38,7 +48,7 @@ package actor StreamableHTTPClientTransport: Transport {
     package init(
         endpoint: URL,
         bearerToken: String?,
-        httpClient: HTTPClient = .shared,
+        httpClient: HTTPClient = defaultHTTPClient,
         requestTimeout: Duration = .seconds(30),
         logger: Logger
     ) {
@@ -104,7 +114,9 @@ package actor StreamableHTTPClientTransport: Transport {
         } else if contentType.hasPrefix("text/event-stream") {
             var parser = ServerSentEventParser()
             for try await chunk in response.body {
-                for event in parser.parse(chunk.readableBytesView) where event.type == "message" {
+                // An event without data primes the stream for resumption; it carries no message.
+                for event in parser.parse(chunk.readableBytesView) where event.type == "message" && !event.data.isEmpty
+                {
                     deliver(Data(event.data.utf8), answering: method)
                 }
             }
@@ -190,7 +202,8 @@ package actor StreamableHTTPClientTransport: Transport {
                 }
                 var parser = ServerSentEventParser()
                 for try await chunk in response.body {
-                    for event in parser.parse(chunk.readableBytesView) where event.type == "message" {
+                    for event in parser.parse(chunk.readableBytesView)
+                    where event.type == "message" && !event.data.isEmpty {
                         continuation.yield(Data(event.data.utf8))
                     }
                 }

@@ -4,10 +4,12 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// Runs a Hummingbird router (HTTP and WebSocket) on a free 127.0.0.1 port for the length of `body`.
+/// Runs a Hummingbird router (HTTP and WebSocket) on 127.0.0.1 for the length of `body`: on a free port, or on
+/// `port` (to bring a server back where a client expects it).
 package enum LoopbackServer {
     package static func run<Context: WebSocketRequestContext, Value: Sendable>(
         router: Router<Context>,
+        port fixedPort: Int = 0,
         logger: Logger,
         _ body: (Int) async throws -> Value
     ) async throws -> Value {
@@ -18,7 +20,7 @@ package enum LoopbackServer {
                 webSocketRouter: router,
                 configuration: .init(ws: .init(maxFrameSize: 1 << 24, closeTimeout: .seconds(2)))
             ),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            configuration: .init(address: .hostname("127.0.0.1", port: fixedPort)),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
                 portContinuation.finish()

@@ -18,7 +18,12 @@ import TwilioMedia
     func machine() -> CallStateMachine {
         CallStateMachine(
             streamSid: "MZ1",
-            session: RealtimeSessionConfiguration(instructions: "i", voice: "marin", transcriptionModel: nil, tools: []),
+            session: RealtimeSessionConfiguration(
+                instructions: "i",
+                voice: "marin",
+                transcriptionModel: nil,
+                tools: []
+            ),
             greetingInstructions: "greet",
             toolsWithSideEffects: [],
             callControlTools: [.endCall, .transferToHuman]
@@ -26,7 +31,10 @@ import TwilioMedia
     }
 
     /// A goodbye of two 120 ms deltas, then `end_call`, in response r1.
-    func sayGoodbyeAndEndTheCall(_ machine: inout CallStateMachine, tool: String = "end_call") -> [CallStateMachine.Action] {
+    func sayGoodbyeAndEndTheCall(
+        _ machine: inout CallStateMachine,
+        tool: String = "end_call"
+    ) -> [CallStateMachine.Action] {
         _ = machine.receive(.responseCreated(responseID: "r1"), at: at(0))
         _ = machine.receive(.outputAudioDelta(responseID: "r1", itemID: "i1", delta: delta), at: at(0))
         _ = machine.receive(.outputAudioDelta(responseID: "r1", itemID: "i1", delta: delta), at: at(0))
@@ -124,7 +132,12 @@ import TwilioMedia
     @Test func aToolThatWasNotOfferedIsRunLikeAnyOther() {
         var machine = CallStateMachine(
             streamSid: "MZ1",
-            session: RealtimeSessionConfiguration(instructions: "i", voice: "marin", transcriptionModel: nil, tools: []),
+            session: RealtimeSessionConfiguration(
+                instructions: "i",
+                voice: "marin",
+                transcriptionModel: nil,
+                tools: []
+            ),
             greetingInstructions: "greet",
             toolsWithSideEffects: []
         )

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import VoiceTesting
 
 /// Runs `Tests/Interop/mcp_reference_server.py` on a free loopback port for the length of `body`.
 enum ReferenceServerProcess {

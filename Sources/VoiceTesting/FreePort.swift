@@ -1,18 +1,18 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// A TCP port on 127.0.0.1 that nothing listens on right now: bound to port 0, read back, and released.
-enum FreePort {
-    struct Failure: Error {}
+package enum FreePort {
+    package struct Failure: Error {}
 
-    static func find() throws -> Int {
+    package static func find() throws -> Int {
         #if canImport(Glibc)
-            let socketType = Int32(SOCK_STREAM.rawValue)
+        let socketType = Int32(SOCK_STREAM.rawValue)
         #else
-            let socketType = SOCK_STREAM
+        let socketType = SOCK_STREAM
         #endif
         let descriptor = socket(AF_INET, socketType, 0)
         guard descriptor >= 0 else { throw Failure() }

@@ -1,0 +1,135 @@
+import BookingMCP
+import CallBridge
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import MCPClient
+import Testing
+import VoiceTesting
+
+@testable import VoiceServer
+
+/// The booking system's MCP server reached over real HTTP, as with `MCP_SERVER_URL`: a bearer token, the server
+/// going away and coming back on the same port.
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct RemoteBookingToolsTests {
+    static let token = "remote-booking-token"
+
+    static var logger: Logger {
+        var logger = Logger(label: "remote-booking-tools")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    static func withBookingSystem<Value: Sendable>(_ body: (BookingSystem) async throws -> Value) async throws -> Value
+    {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("remote-\(UUID()).sqlite").path
+        let configuration = try await VoiceServerConfiguration.load(
+            environment: ["DATABASE_URL": path, "MCP_SERVER_TOKEN": token],
+            environmentFile: nil
+        )
+        let system = try await BookingSystem.open(configuration: configuration, logger: logger)
+        do {
+            let value = try await body(system)
+            await system.close()
+            return value
+        } catch {
+            await system.close()
+            throw error
+        }
+    }
+
+    /// Serves `system`'s `/mcp` on 127.0.0.1:`port` for the length of `body`.
+    static func serve<Value: Sendable>(
+        _ system: BookingSystem,
+        port: Int,
+        _ body: () async throws -> Value
+    ) async throws -> Value {
+        let router = Router(context: BasicWebSocketRequestContext.self)
+        system.routes.addRoutes(to: router)
+        return try await LoopbackServer.run(router: router, port: port, logger: logger) { _ in try await body() }
+    }
+
+    static func call(_ name: String, _ arguments: String, callID: String) -> ToolCall {
+        ToolCall(
+            name: name,
+            arguments: arguments,
+            callID: callID,
+            callSid: "CA" + String(repeating: "9", count: 32),
+            callerNumber: "+14155552671"
+        )
+    }
+
+    static let availability = #"{"date":"2099-01-01"}"#
+
+    @Test func toolsAreListedAndCalledWithTheToken() async throws {
+        try await Self.withBookingSystem { system in
+            let port = try FreePort.find()
+            try await Self.serve(system, port: port) {
+                let url = URL(string: "http://127.0.0.1:\(port)/mcp")!
+                let provider = MCPToolProvider.remote(url: url, token: Self.token, logger: Self.logger)
+                let tools = try await provider.tools()
+                #expect(tools.map(\.name).sorted() == BookingToolDefinitions.all.map(\.name).sorted())
+                #expect(tools.first { $0.name == "check_availability" }?.hasSideEffects == false)
+                #expect(tools.first { $0.name == "create_booking" }?.hasSideEffects == true)
+                #expect(await system.endpoint.sessionCount == 1)
+                // A refusal from the booking rules reaches the assistant as a sentence.
+                let refusal = await #expect(throws: ToolError.self) {
+                    try await provider.call(Self.call("check_availability", Self.availability, callID: "c1"))
+                }
+                #expect(refusal?.speakableMessage.contains("ahead") == true, "\(String(describing: refusal))")
+                // Closing ends the session on the server.
+                await provider.close()
+                #expect(await system.endpoint.sessionCount == 0)
+            }
+        }
+    }
+
+    @Test func aWrongTokenMeansTheKnownToolsWhoseCallsSaySoAndAWarning() async throws {
+        try await Self.withBookingSystem { system in
+            let port = try FreePort.find()
+            try await Self.serve(system, port: port) {
+                let url = URL(string: "http://127.0.0.1:\(port)/mcp")!
+                let provider = MCPToolProvider.remote(url: url, token: "wrong", logger: Self.logger)
+                // The known booking tools are offered, and calling one says the system is unreachable.
+                let offered = try await provider.tools()
+                #expect(offered.count == BookingToolDefinitions.all.count)
+                await #expect(throws: ToolError(MCPToolProvider.unreachableMessage)) {
+                    try await provider.call(Self.call("get_job_details", "{}", callID: "c1"))
+                }
+                #expect(await system.endpoint.sessionCount == 0)
+                await provider.close()
+            }
+        }
+    }
+
+    /// The server goes away between two tool calls and comes back on the same port: the call in between is told
+    /// the system is unreachable, and the client reconnects by itself.
+    @Test func aServerThatGoesAwayMidCallIsReconnectedWhenBack() async throws {
+        try await Self.withBookingSystem { system in
+            let port = try FreePort.find()
+            let url = URL(string: "http://127.0.0.1:\(port)/mcp")!
+            let provider = MCPToolProvider.remote(url: url, token: Self.token, logger: Self.logger)
+            try await Self.serve(system, port: port) {
+                let jobs = try await provider.call(Self.call("get_job_details", "{}", callID: "c1"))
+                #expect(jobs.contains(#""jobs":[]"#))
+            }
+            await #expect(throws: ToolError(MCPToolProvider.unreachableMessage)) {
+                try await provider.call(Self.call("get_job_details", "{}", callID: "c2"))
+            }
+            #expect(await provider.isConnected == false)
+            try await Self.serve(system, port: port) {
+                let deadline = ContinuousClock.now + .seconds(20)
+                while await !provider.isConnected, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(await provider.isConnected)
+                #expect(await provider.reconnectCount == 1)
+                let jobs = try await provider.call(Self.call("get_job_details", "{}", callID: "c3"))
+                #expect(jobs.contains(#""jobs":[]"#))
+                await provider.close()
+            }
+        }
+    }
+}
