@@ -1,0 +1,295 @@
+import Booking
+import CallBridge
+import Foundation
+import HummingbirdTesting
+import Logging
+import MCPClient
+import NIOWebSocket
+import RealtimeAPI
+import Testing
+import VoiceTesting
+
+@testable import VoiceServer
+
+/// Whole calls that use tools: the booking system over MCP, and the call-control tools, with Twilio's REST API
+/// played by a local fake. Part of ``CallTests`` so that they, too, run one at a time.
+extension CallTests {
+    /// The fake Twilio REST API, a booking system on a fresh SQLite file, and the server using both.
+    static func withBookingCall<Value: Sendable>(
+        script: FakeRealtimeScript,
+        environment extra: [String: String] = [:],
+        logs: LogRecorder = LogRecorder(),
+        tools makeTools: (@Sendable (BookingSystem) -> MCPToolProvider)? = nil,
+        _ test: @escaping @Sendable (CallContext) async throws -> Value
+    ) async throws -> Value {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("call-\(UUID()).sqlite").path
+        var environment = TestValues.environment
+        environment["DATABASE_URL"] = path
+        environment.merge(extra) { $1 }
+        let configuration = try await VoiceServerConfiguration.load(environment: environment, environmentFile: nil)
+        var logger = Logger(label: "booking-call")
+        logger.logLevel = .warning
+        let system = try await BookingSystem.open(configuration: configuration, logger: logger)
+        let tools = makeTools?(system) ?? MCPToolProvider.embedded(system, logger: logger)
+        do {
+            let value = try await FakeTwilioREST.run(
+                accountSid: TestValues.accountSid,
+                authToken: TestValues.authToken
+            ) { twilio in
+                environment["TWILIO_API_BASE_URL"] = twilio.baseURL.absoluteString
+                return try await withCallServer(script: script, environment: environment, logs: logs, tools: tools) {
+                    client,
+                    _,
+                    realtime in
+                    try await test(CallContext(client: client, realtime: realtime, twilio: twilio, system: system))
+                }
+            }
+            await tools.close()
+            await system.close()
+            return value
+        } catch {
+            await tools.close()
+            await system.close()
+            throw error
+        }
+    }
+
+    struct CallContext: Sendable {
+        var client: any TestClientProtocol
+        var realtime: FakeRealtimeServer
+        var twilio: FakeTwilioREST
+        var system: BookingSystem
+    }
+
+    static let callSid = "CA" + String(repeating: "1", count: 32)
+
+    /// The first date from the day after tomorrow that the company works (not a Sunday), in its time zone.
+    static func openDate() -> CalendarDate {
+        var date = CalendarDate(Date(), in: TimeZone(identifier: "America/New_York")!).adding(days: 2)
+        while date.weekday == .sunday { date = date.adding(days: 1) }
+        return date
+    }
+
+    static func isError(_ output: String) -> Bool {
+        (try? JSONDecoder().decode(JSONValue.self, from: Data(output.utf8)))?["error"] != nil
+    }
+
+    @Test func aMoveIsBookedByVoiceConfirmedAndTheCallEndsAfterTheGoodbye() async throws {
+        let date = Self.openDate().iso
+        let script = FakeRealtimeScript(
+            responses: [
+                .speech("NYC Quick Movers, how can I help with your move?", milliseconds: 400),
+                .functionCalls([
+                    ScriptedFunctionCall(
+                        name: "check_availability",
+                        arguments: #"{"date":"\#(date)","home_size":"2_bedroom"}"#
+                    )
+                ]),
+                .speech("That morning is free; the estimate is on its way.", milliseconds: 400),
+                .functionCalls([
+                    ScriptedFunctionCall(
+                        name: "create_booking",
+                        arguments: """
+                            {"customer_name":"Dana Whitfield","pickup_address":"12 Grand St, Apt 3, Brooklyn",\
+                            "dropoff_address":"400 W 57th St, Manhattan","date":"\(date)","window":"morning",\
+                            "home_size":"2_bedroom"}
+                            """
+                    )
+                ]),
+                .speech("You are booked.", milliseconds: 400),
+                .functionCalls([ScriptedFunctionCall(name: "send_confirmation", arguments: #"{"job_id":"{{job_id}}"}"#)]
+                ),
+                .speech("The text is on its way.", milliseconds: 400),
+                .functionCalls(
+                    [ScriptedFunctionCall(name: "end_call", arguments: "{}")],
+                    preamble: "Thanks for calling NYC Quick Movers. Goodbye!",
+                    preambleMilliseconds: 800
+                ),
+            ],
+            callerTranscripts: [
+                "Do you have a morning free for a two-bedroom?", "Yes, book it for Dana Whitfield.",
+                "Can you text me the details?", "No, that's all, thanks.",
+            ]
+        )
+        let logs = LogRecorder()
+        try await Self.withBookingCall(script: script, logs: logs) { call in
+            var steps: [SimulatedCaller.Step] = []
+            for played in [400, 800, 1200, 1600] {
+                steps += [
+                    .waitForPlayedAudio(milliseconds: played), .speak(milliseconds: 400), .silence(milliseconds: 600),
+                ]
+            }
+            steps.append(.waitForServerToEndCall(timeout: .seconds(15)))
+            let report = try await Self.caller(call.client, callSid: Self.callSid).call(steps)
+            let observed = call.realtime.observations
+            #expect(observed.violations.isEmpty, "\(observed.violations)")
+
+            // The session offered the booking tools and end_call (no TRANSFER_NUMBER: no transfer).
+            let offered = observed.sessionUpdates.first?["tools"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
+            #expect(
+                Set(offered ?? []) == [
+                    "check_availability", "create_booking", "send_confirmation", "update_job_status",
+                    "get_job_details", "end_call",
+                ]
+            )
+
+            // Three booking tools answered without error, in order.
+            let byCallID = observed.functionCalls
+            let outputs = observed.functionOutputs.map { (byCallID[$0.callID]?.name ?? "?", $0.output) }
+            #expect(outputs.map(\.0) == ["check_availability", "create_booking", "send_confirmation"])
+            for (name, output) in outputs { #expect(!Self.isError(output), "\(name): \(output)") }
+
+            // The booking is in the database, with the caller's number and this call.
+            let jobs = try await call.system.service.jobs(phone: TestValues.callerNumber)
+            #expect(jobs.count == 1)
+            let job = try #require(jobs.first)
+            #expect(job.customerName == "Dana Whitfield")
+            #expect(job.date.iso == date)
+            #expect(job.window == .morning)
+            #expect(job.callSid == Self.callSid)
+            #expect(outputs[1].1.contains(job.id))
+            // The confirmation was written for that job, to that number.
+            #expect(outputs[2].1.contains(job.id))
+            #expect(outputs[2].1.contains(#""to_last_digits":"2671""#))
+
+            // The call was ended through Twilio's REST API once the goodbye had played, then the stream closed.
+            let hangUps = call.twilio.requests.filter { $0.resource == "Calls/\(Self.callSid).json" }
+            #expect(hangUps.count == 1)
+            let hangUp = try #require(hangUps.first)
+            #expect(hangUp.form == ["Status": "completed"])
+            let spoken = 4 * 400 + 800
+            #expect(report.playedMilliseconds(at: hangUp.receivedAt) >= spoken - 20)
+            #expect(report.serverClosedFirst)
+            #expect(report.closeCode == .normalClosure)
+
+            // The tool round trip through the embedded MCP server, as the server logged it.
+            let latencies = logs.entries.filter { $0.message == "Tool call" }.map {
+                "\($0.metadata["tool"] ?? "?") \($0.metadata["latency_ms"] ?? "?") ms"
+            }
+            #expect(latencies.count == 3)
+            print("tool round trip through the embedded MCP server: \(latencies.joined(separator: ", "))")
+        }
+    }
+
+    @Test func aBargeInDuringTheGoodbyeCancelsEndCall() async throws {
+        let script = FakeRealtimeScript(
+            responses: [
+                .speech("NYC Quick Movers, how can I help?", milliseconds: 300),
+                .functionCalls(
+                    [ScriptedFunctionCall(name: "end_call", arguments: "{}")],
+                    preamble: "Thank you for calling, have a wonderful move, goodbye!",
+                    preambleMilliseconds: 2000
+                ),
+                .speech("Sorry, go ahead.", milliseconds: 400),
+            ]
+        )
+        try await Self.withBookingCall(script: script) { call in
+            let report = try await Self.caller(call.client, callSid: Self.callSid).call([
+                .waitForPlayedAudio(milliseconds: 300), .speak(milliseconds: 400), .silence(milliseconds: 600),
+                // Half a second into the goodbye, the caller speaks again.
+                .waitForPlayedAudio(milliseconds: 800), .speak(milliseconds: 400), .silence(milliseconds: 600),
+                .waitForPlayedAudioAfterClear(milliseconds: 400), .silence(milliseconds: 2500), .hangUp,
+            ])
+            let observed = call.realtime.observations
+            let endCall = try #require(observed.functionCalls.first { $0.value.name == "end_call" }?.key)
+            #expect(
+                observed.functionOutputs == [
+                    .init(callID: endCall, output: CallStateMachine.cancelledCallControlOutput)
+                ]
+            )
+            // The caller hung up; the server never did, and never asked Twilio to.
+            #expect(!report.serverClosedFirst)
+            #expect(call.twilio.requests.isEmpty)
+            #expect(report.clears.count == 1)
+        }
+    }
+
+    @Test func transferToHumanDialsTheTransferNumberAfterSayingSo() async throws {
+        let script = FakeRealtimeScript(
+            responses: [
+                .speech("NYC Quick Movers, how can I help?", milliseconds: 300),
+                .functionCalls(
+                    [ScriptedFunctionCall(name: "transfer_to_human", arguments: #"{"reason":"piano move quote"}"#)],
+                    preamble: "Let me connect you to our dispatcher.",
+                    preambleMilliseconds: 600
+                ),
+            ]
+        )
+        let environment = ["TRANSFER_NUMBER": "+12125550100", "TWILIO_PHONE_NUMBER": "+15005550006"]
+        try await Self.withBookingCall(script: script, environment: environment) { call in
+            let report = try await Self.caller(call.client, callSid: Self.callSid).call([
+                .waitForPlayedAudio(milliseconds: 300), .speak(milliseconds: 400), .silence(milliseconds: 600),
+                .waitForServerToEndCall(timeout: .seconds(10)),
+            ])
+            let offered = call.realtime.observations.sessionUpdates.first?["tools"]?.arrayValue?.compactMap {
+                $0["name"]?.stringValue
+            }
+            #expect(offered?.contains("transfer_to_human") == true)
+            let update = try #require(call.twilio.requests.first)
+            #expect(call.twilio.requests.count == 1)
+            #expect(update.resource == "Calls/\(Self.callSid).json")
+            let twiml = try TwiMLElement.parse(try #require(update.form["Twiml"]))
+            let dial = try #require(twiml.child("Dial"))
+            #expect(dial.text == "+12125550100")
+            #expect(dial.attributes["callerId"] == "+15005550006")
+            #expect(update.form["Status"] == nil)
+            #expect(report.playedMilliseconds(at: update.receivedAt) >= 900 - 20)
+            #expect(report.serverClosedFirst)
+        }
+    }
+
+    /// The MCP server is down when the call starts: the known tools are still offered, their output says the
+    /// system cannot be reached, the assistant goes on talking, and the client connects once the server is up.
+    @Test func anMCPServerDownAtCallStartLeavesTheCallGoingAndIsReconnected() async throws {
+        let port = try FreePort.find()
+        let url = URL(string: "http://127.0.0.1:\(port)/mcp")!
+        let script = FakeRealtimeScript(
+            responses: [
+                .speech("NYC Quick Movers, how can I help?", milliseconds: 300),
+                .functionCalls([ScriptedFunctionCall(name: "check_availability", arguments: #"{"date":"tomorrow"}"#)]),
+                .speech("Sorry, our booking system is down; can we call you back?", milliseconds: 500),
+            ]
+        )
+        let remote = FakeRecorder<MCPToolProvider?>(nil)
+        try await Self.withBookingCall(
+            script: script,
+            tools: { _ in
+                var logger = Logger(label: "remote-tools")
+                logger.logLevel = .error
+                let provider = MCPToolProvider.remote(url: url, token: nil, logger: logger)
+                remote.withLock { $0 = provider }
+                return provider
+            }
+        ) { call in
+            let report = try await Self.caller(call.client, callSid: Self.callSid).call([
+                .waitForPlayedAudio(milliseconds: 300), .speak(milliseconds: 400), .silence(milliseconds: 600),
+                .waitForPlayedAudio(milliseconds: 800), .waitForQuiet(milliseconds: 100), .hangUp,
+            ])
+            let observed = call.realtime.observations
+            #expect(observed.functionOutputs.count == 1)
+            #expect(observed.functionOutputs.first?.output.contains("cannot be reached") == true)
+            // The assistant's answer after the tool was heard, and the caller ended the call.
+            #expect(report.playedMilliseconds >= 800)
+            #expect(!report.serverClosedFirst)
+
+            // The booking system comes up where the client expects it: the client reconnects on its own.
+            let provider = try #require(remote.value)
+            try await RemoteBookingToolsTests.serve(call.system, port: port) {
+                let deadline = ContinuousClock.now + .seconds(20)
+                while await !provider.isConnected, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(await provider.isConnected)
+                let tool = ToolCall(
+                    name: "get_job_details",
+                    arguments: "{}",
+                    callID: "c1",
+                    callSid: Self.callSid,
+                    callerNumber: TestValues.callerNumber
+                )
+                #expect(try await provider.call(tool).contains(#""jobs":[]"#))
+                await provider.close()
+            }
+        }
+    }
+}
