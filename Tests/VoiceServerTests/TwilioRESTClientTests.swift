@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+import TwilioREST
+import VoiceTesting
+
+@testable import VoiceServer
+
+/// The REST client against the fake Twilio API: credentials, form bodies, and Twilio's errors.
+struct TwilioRESTClientTests {
+    static let callSid = "CA" + String(repeating: "2", count: 32)
+
+    static func withClient(
+        secret: String = TestValues.authToken,
+        _ body: @Sendable (TwilioRESTClient, FakeTwilioREST) async throws -> Void
+    ) async throws {
+        try await FakeTwilioREST.run(accountSid: TestValues.accountSid, authToken: TestValues.authToken) { twilio in
+            let client = TwilioRESTClient(baseURL: twilio.baseURL, accountSid: TestValues.accountSid, secret: secret)
+            try await body(client, twilio)
+        }
+    }
+
+    @Test func hangingUpPostsStatusCompletedToTheCall() async throws {
+        try await Self.withClient { client, twilio in
+            try await client.hangUp(callSid: Self.callSid)
+            #expect(twilio.requests.map(\.resource) == ["Calls/\(Self.callSid).json"])
+            #expect(twilio.requests.first?.form == ["Status": "completed"])
+        }
+    }
+
+    @Test func aCallThatIsAlreadyOverCountsAsHungUp() async throws {
+        try await Self.withClient { client, twilio in
+            twilio.failNext(.init(status: 404, code: 20404, message: "The requested resource was not found"))
+            try await client.hangUp(callSid: Self.callSid)
+        }
+    }
+
+    @Test func twilioErrorsKeepTheirStatusCodeAndMessage() async throws {
+        try await Self.withClient { client, twilio in
+            twilio.failNext(.init(status: 400, code: 21220, message: "Call is not in-progress"))
+            let error = await #expect(throws: TwilioRESTError.self) {
+                try await client.redirect(callSid: Self.callSid, twiml: "<Response/>")
+            }
+            #expect(error == TwilioRESTError(status: 400, code: 21220, message: "Call is not in-progress"))
+            #expect(twilio.requests.first?.form == ["Twiml": "<Response/>"])
+
+            twilio.failNext(.init(status: 503, message: "Service Unavailable"))
+            let unavailable = await #expect(throws: TwilioRESTError.self) {
+                try await client.hangUp(callSid: Self.callSid)
+            }
+            #expect(unavailable?.status == 503)
+            #expect(unavailable?.code == nil)
+        }
+    }
+
+    @Test func wrongCredentialsAreRefused() async throws {
+        try await Self.withClient(secret: "not-the-token") { client, twilio in
+            let error = await #expect(throws: TwilioRESTError.self) {
+                try await client.hangUp(callSid: Self.callSid)
+            }
+            #expect(error?.status == 401)
+            #expect(error?.code == 20003)
+            #expect(twilio.requests.isEmpty)
+        }
+    }
+
+    @Test func theTransferTwiMLDialsTheNumberAndApologisesIfNobodyAnswers() throws {
+        let twiml = try TwiMLElement.parse(
+            TwilioCallController.transferTwiML(to: "+12125550100", callerID: "+15005550006")
+        )
+        #expect(twiml.name == "Response")
+        #expect(twiml.children.map(\.name) == ["Dial", "Say", "Hangup"])
+        #expect(twiml.child("Dial")?.text == "+12125550100")
+        #expect(twiml.child("Dial")?.attributes["callerId"] == "+15005550006")
+    }
+}
