@@ -81,6 +81,7 @@ let package = Package(
             name: "BookingMCP",
             dependencies: [
                 "Booking",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -164,6 +165,7 @@ let package = Package(
             dependencies: [
                 "Booking",
                 "BookingMCP",
+                "MCPClient",
                 "RealtimeAPI",
                 "VoiceServer",
                 "VoiceTesting",

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -31,7 +32,8 @@ package struct BookingMCPRoutes: Sendable {
     ) async throws -> Response {
         if let token {
             let presented = request.headers[.authorization] ?? ""
-            guard Self.constantTimeEqual(presented, "Bearer \(token)") else {
+            // Digests compare in constant time, so the comparison does not leak how much of the token matched.
+            guard SHA256.hash(data: Data(presented.utf8)) == SHA256.hash(data: Data("Bearer \(token)".utf8)) else {
                 return Response(
                     status: .unauthorized,
                     headers: [.wwwAuthenticate: #"Bearer realm="booking""#, .contentType: "application/json"],
@@ -83,15 +85,5 @@ package struct BookingMCPRoutes: Sendable {
             let body = response.bodyData.map { ByteBuffer(bytes: $0) } ?? ByteBuffer()
             return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body))
         }
-    }
-
-    private static func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
-        let left = Array(lhs.utf8)
-        let right = Array(rhs.utf8)
-        var difference = UInt8(left.count == right.count ? 0 : 1)
-        for index in 0..<min(left.count, right.count) {
-            difference |= left[index] ^ right[index]
-        }
-        return difference == 0
     }
 }

@@ -19,6 +19,13 @@ package struct ServerSentEventParser: Sendable {
 
     package init() {}
 
+    /// The data of every `message` event of a complete event-stream body that carries data: the JSON-RPC messages
+    /// of an MCP answer, without its priming events.
+    package static func messages(in body: some Sequence<UInt8>) -> [String] {
+        var parser = ServerSentEventParser()
+        return parser.parse(body).filter { $0.type == "message" && !$0.data.isEmpty }.map(\.data)
+    }
+
     /// Parses the next chunk of the stream and returns the events it completed.
     package mutating func parse(_ bytes: some Sequence<UInt8>) -> [ServerSentEvent] {
         var events: [ServerSentEvent] = []

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import MCPClient
 import NIOCore
 import NIOHTTP1
 import RealtimeAPI
@@ -58,8 +59,7 @@ struct MCPLoadClient: Sendable {
         let text = String(buffer: data)
         let json =
             response.headers.first(name: "Content-Type")?.hasPrefix("text/event-stream") == true
-            ? text.split(separator: "\n").filter { $0.hasPrefix("data: ") }.map { $0.dropFirst(6) }.last { !$0.isEmpty }
-                .map(String.init)
+            ? ServerSentEventParser.messages(in: text.utf8).last
             : (text.isEmpty ? nil : text)
         let message = try json.map { try JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
         return (response.headers.first(name: "Mcp-Session-Id"), message)

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import MCPClient
 import NIOCore
 import RealtimeAPI
 import Testing
@@ -61,8 +62,7 @@ struct BookingMCPTests {
             let text = String(buffer: response.body)
             let json =
                 response.headers[.contentType]?.hasPrefix("text/event-stream") == true
-                ? text.split(separator: "\n").filter { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) }
-                    .last { !$0.isEmpty }
+                ? ServerSentEventParser.messages(in: text.utf8).last
                 : (text.isEmpty ? nil : text)
             return RPC(
                 status: response.status,
