@@ -95,7 +95,8 @@ package actor StreamableHTTPClientTransport: Transport {
 
     package func send(_ data: Data) async throws {
         guard isConnected else { throw StreamableHTTPError.notConnected }
-        let method = Self.method(of: data)
+        let sent = try? JSONDecoder().decode(MessagePeek.self, from: data)
+        let method = sent?.method
         var request = makeRequest(method: .POST)
         request.headers.replaceOrAdd(name: "Accept", value: "application/json, text/event-stream")
         request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
@@ -109,6 +110,8 @@ package actor StreamableHTTPClientTransport: Transport {
         try await Self.checkStatus(response, sentSession: sentSession)
 
         let contentType = response.headers.first(name: "Content-Type")?.lowercased() ?? ""
+        // A request (it has an id and a method) must get its response in this answer.
+        var answered = sent?.id == nil || method == nil
         if response.status == .accepted || response.status == .noContent {
             _ = try await response.body.collect(upTo: Self.maximumBodyBytes)
         } else if contentType.hasPrefix("text/event-stream") {
@@ -117,16 +120,24 @@ package actor StreamableHTTPClientTransport: Transport {
                 // An event without data primes the stream for resumption; it carries no message.
                 for event in parser.parse(chunk.readableBytesView) where event.type == "message" && !event.data.isEmpty
                 {
-                    deliver(Data(event.data.utf8), answering: method)
+                    let message = Data(event.data.utf8)
+                    if !answered { answered = Self.isResponse(message, to: sent?.id) }
+                    deliver(message, answering: method)
                 }
             }
         } else if contentType.hasPrefix("application/json") {
             let body = try await response.body.collect(upTo: Self.maximumBodyBytes)
-            if body.readableBytes > 0 { deliver(Data(buffer: body), answering: method) }
+            if body.readableBytes > 0 {
+                let message = Data(buffer: body)
+                if !answered { answered = Self.isResponse(message, to: sent?.id) }
+                deliver(message, answering: method)
+            }
         } else {
             let body = try await response.body.collect(upTo: Self.maximumBodyBytes)
             guard body.readableBytes == 0 else { throw StreamableHTTPError.unexpectedContentType(contentType) }
         }
+        // Without this the client would wait for an answer that is not coming.
+        guard answered else { throw StreamableHTTPError.noResponse }
 
         if method == "notifications/initialized", sessionID != nil, listenTask == nil {
             listenTask = Task { await self.listen() }
@@ -164,13 +175,31 @@ package actor StreamableHTTPClientTransport: Transport {
         continuation.yield(message)
     }
 
-    /// The `method` of a JSON-RPC request or notification; `nil` for a response or a batch.
-    private static func method(of message: Data) -> String? {
-        (try? JSONDecoder().decode(MethodPeek.self, from: message))?.method
+    /// Whether `message` is the response (result or error) to the request with `id`.
+    private static func isResponse(_ message: Data, to id: MessagePeek.ID?) -> Bool {
+        guard let id, let peek = try? JSONDecoder().decode(MessagePeek.self, from: message) else { return false }
+        return peek.method == nil && peek.id == id
     }
 
-    private struct MethodPeek: Decodable {
+    /// The `method` and `id` of a JSON-RPC message: a request has both, a notification only a method, a response
+    /// only an id. A batch decodes as neither.
+    private struct MessagePeek: Decodable {
+        enum ID: Decodable, Equatable {
+            case number(Int)
+            case text(String)
+
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.singleValueContainer()
+                if let number = try? container.decode(Int.self) {
+                    self = .number(number)
+                } else {
+                    self = .text(try container.decode(String.self))
+                }
+            }
+        }
+
         var method: String?
+        var id: ID?
     }
 
     private struct InitializeAnswer: Decodable {

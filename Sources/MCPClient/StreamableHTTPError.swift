@@ -10,6 +10,8 @@ package enum StreamableHTTPError: Error, Sendable, Equatable, CustomStringConver
     case unexpectedStatus(Int, body: String)
     /// A success whose body is neither JSON nor an event stream.
     case unexpectedContentType(String)
+    /// The answer to a request ended without the response to it.
+    case noResponse
 
     package var description: String {
         switch self {
@@ -18,6 +20,7 @@ package enum StreamableHTTPError: Error, Sendable, Equatable, CustomStringConver
         case .unauthorized(let status): "the MCP server refused the token (\(status)); check MCP_SERVER_TOKEN"
         case .unexpectedStatus(let status, let body): "the MCP server answered \(status): \(body)"
         case .unexpectedContentType(let type): "the MCP server answered with content type \(type)"
+        case .noResponse: "the MCP server's answer ended without a response to the request"
         }
     }
 }
