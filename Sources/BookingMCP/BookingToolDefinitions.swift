@@ -34,8 +34,9 @@ package enum BookingToolDefinitions {
             name: "create_booking",
             description: """
                 Book a move once the caller has confirmed the date, window, both addresses, home size, name and phone \
-                number. Returns the job number to read back. Pass an idempotency_key (for example the call and tool \
-                call ids) so a retry never books twice.
+                number. Returns the job number to read back. A client that may retry passes an idempotency key \
+                unique to this booking (in _meta.idempotencyKey, or the idempotency_key argument), so a retry never \
+                books twice.
                 """,
             inputSchema: [
                 "type": "object",

@@ -78,9 +78,11 @@ package struct BookingToolbox: Sendable {
         guard let window = TimeWindow(rawValue: try arguments.text("window").lowercased()) else {
             throw BookingError.invalidArgument(field: "window", reason: "say morning or afternoon")
         }
+        // The client's key (the voice server sends call SID and function call id in `_meta`) comes first: a key a
+        // model made up, such as "booking-1", could repeat across callers and hand one caller another's job.
         let key =
-            arguments.optionalText("idempotency_key") ?? meta?["idempotencyKey"]?.stringValue
-            ?? meta?["idempotency_key"]?.stringValue
+            meta?["idempotencyKey"]?.stringValue ?? meta?["idempotency_key"]?.stringValue
+            ?? arguments.optionalText("idempotency_key")
         let request = BookingService.BookingRequest(
             customerName: try arguments.text("customer_name"),
             phone: try arguments.optionalText("phone") ?? Self.callerNumber(meta) ?? arguments.text("phone"),

@@ -39,6 +39,8 @@ package actor MCPToolProvider: ToolProvider {
     private var definitions: [ToolDefinition]?
     private var readOnlyTools: Set<String> = []
     private var reconnecting: Task<Void, Never>?
+    /// The last attempt to reach the server failed: calls starting now do not wait for another.
+    private var isKnownDown = false
     private var isClosed = false
     package private(set) var reconnectCount = 0
 
@@ -86,8 +88,9 @@ package actor MCPToolProvider: ToolProvider {
 
     package func tools() async throws -> [ToolDefinition] {
         if let definitions { return definitions }
-        // While reconnecting, the server is known to be down: the call does not wait for it.
-        if reconnecting == nil {
+        // A server known to be down does not hold up the start of a call; one being connected to for the first time
+        // does (the attempt is shared, and bounded by the connect timeout).
+        if !isKnownDown {
             do {
                 _ = try await connectedClient()
                 if let definitions { return definitions }
@@ -159,7 +162,14 @@ package actor MCPToolProvider: ToolProvider {
         let attempt = Task { try await self.openClient() }
         connecting = attempt
         defer { connecting = nil }
-        let client = try await attempt.value
+        let client: Client
+        do {
+            client = try await attempt.value
+            isKnownDown = false
+        } catch {
+            isKnownDown = true
+            throw error
+        }
         guard !isClosed else {
             await client.disconnect()
             throw CancellationError()
@@ -197,6 +207,7 @@ package actor MCPToolProvider: ToolProvider {
     }
 
     private func connectionFailed(_ error: any Error) {
+        isKnownDown = true
         guard !isClosed, reconnecting == nil else { return }
         logger.warning("MCP server unreachable; reconnecting in the background", metadata: ["reason": "\(error)"])
         reconnecting = Task { await self.reconnectUntilConnected(announce: true) }

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import MCP
 import MCPClient
 import NIOCore
 import RealtimeAPI
@@ -224,6 +225,56 @@ struct BookingMCPTests {
             let answer = try await Self.post(client, Self.initialize, token: token)
             #expect(answer.status == .unauthorized)
             #expect(answer.sessionID == nil)
+        }
+    }
+
+    /// The caller's number and the voice server's idempotency key come in `_meta`; the key in `_meta` wins over
+    /// one the model put in the arguments, which could repeat across callers.
+    @Test func callerNumberAndIdempotencyKeyComeFromMeta() async throws {
+        try await Self.withBookingMCP { _, system in
+            var date = CalendarDate(Date(), in: TimeZone(identifier: "America/New_York")!).adding(days: 3)
+            while date.weekday == .sunday { date = date.adding(days: 1) }
+            func book(metaKey: String, modelKey: String) async throws -> JSONValue {
+                let result = await system.endpoint.toolbox.call(
+                    CallTool.Parameters(
+                        name: "create_booking",
+                        arguments: [
+                            "customer_name": "Ana Ruiz", "pickup_address": "1 Main St", "dropoff_address": "2 Oak Ave",
+                            "date": .string(date.iso), "window": "afternoon", "home_size": "studio",
+                            "idempotency_key": .string(modelKey),
+                        ],
+                        meta: Metadata(additionalFields: [
+                            "idempotencyKey": .string(metaKey), "callerNumber": "+14155550123", "callSid": "CA9",
+                        ])
+                    )
+                )
+                #expect(result.isError != true)
+                let data = try JSONEncoder().encode(try #require(result.structuredContent))
+                return try JSONDecoder().decode(JSONValue.self, from: data)
+            }
+            let first = try await book(metaKey: "CA9:call_1", modelKey: "booking-1")
+            #expect(first["phone"] == "+14155550123")
+            #expect(first["call_sid"] == "CA9")
+            // Another call whose model chose the same argument key gets its own job.
+            let second = try await book(metaKey: "CA8:call_1", modelKey: "booking-1")
+            #expect(second["job_id"] != first["job_id"])
+            // The same function call repeated gets the same job.
+            let repeated = try await book(metaKey: "CA9:call_1", modelKey: "something-else")
+            #expect(repeated["job_id"] == first["job_id"])
+            #expect(repeated["created"] == false)
+
+            let lookup = await system.endpoint.toolbox.call(
+                CallTool.Parameters(
+                    name: "get_job_details",
+                    arguments: [:],
+                    meta: Metadata(additionalFields: ["callerNumber": "+14155550123"])
+                )
+            )
+            let jobs = try JSONDecoder().decode(
+                JSONValue.self,
+                from: JSONEncoder().encode(try #require(lookup.structuredContent))
+            )
+            #expect(jobs["jobs"]?.arrayValue?.count == 2)
         }
     }
 

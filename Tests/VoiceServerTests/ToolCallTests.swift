@@ -238,6 +238,35 @@ extension CallTests {
         }
     }
 
+    @Test func aTransferTwilioRefusesIsToldToTheModelAndTheCallGoesOn() async throws {
+        let script = FakeRealtimeScript(
+            responses: [
+                .speech("NYC Quick Movers, how can I help?", milliseconds: 300),
+                .functionCalls(
+                    [ScriptedFunctionCall(name: "transfer_to_human", arguments: "{}")],
+                    preamble: "Connecting you now.",
+                    preambleMilliseconds: 400
+                ),
+                .speech("Sorry, I could not connect you. May I take a message?", milliseconds: 500),
+            ]
+        )
+        try await Self.withBookingCall(script: script, environment: ["TRANSFER_NUMBER": "+12125550100"]) { call in
+            call.twilio.failNext(.init(status: 400, code: 21220, message: "Call is not in-progress"))
+            let report = try await Self.caller(call.client, callSid: Self.callSid).call([
+                .waitForPlayedAudio(milliseconds: 300), .speak(milliseconds: 400), .silence(milliseconds: 600),
+                .waitForPlayedAudio(milliseconds: 1200), .waitForQuiet(milliseconds: 100), .hangUp,
+            ])
+            let observed = call.realtime.observations
+            let transfer = try #require(observed.functionCalls.first { $0.value.name == "transfer_to_human" }?.key)
+            let output = try #require(observed.functionOutputs.first { $0.callID == transfer }?.output)
+            #expect(output.contains("did not go through"))
+            // The apology after the failed transfer was heard, and the caller ended the call.
+            #expect(report.playedMilliseconds >= 1200)
+            #expect(!report.serverClosedFirst)
+            #expect(call.twilio.requests.count == 1)
+        }
+    }
+
     /// The MCP server is down when the call starts: the known tools are still offered, their output says the
     /// system cannot be reached, the assistant goes on talking, and the client connects once the server is up.
     @Test func anMCPServerDownAtCallStartLeavesTheCallGoingAndIsReconnected() async throws {
