@@ -54,6 +54,46 @@ package struct TwilioRESTClient: Sendable {
         _ = try await post("Calls/\(callSid).json", [("Twiml", twiml)])
     }
 
+    // MARK: Messages
+
+    /// A message resource as Twilio describes it.
+    package struct Message: Sendable, Equatable, Decodable {
+        package var sid: String
+        package var status: String
+        package var to: String?
+        package var body: String?
+        /// RFC 2822, e.g. `Wed, 25 Nov 2026 15:04:05 +0000`.
+        package var dateCreated: String?
+
+        enum CodingKeys: String, CodingKey {
+            case sid, status, to, body
+            case dateCreated = "date_created"
+        }
+    }
+
+    /// Sends a text (`POST …/Messages.json`). Twilio has no idempotency key for this: a request that fails after it
+    /// was sent may still have sent the text, so look it up with ``messages(to:from:sentOnOrAfter:)`` before trying
+    /// again.
+    package func sendMessage(to: String, from: String, body: String, statusCallback: String?) async throws -> Message {
+        var fields: [(name: String, value: String)] = [("To", to), ("From", from), ("Body", body)]
+        if let statusCallback { fields.append(("StatusCallback", statusCallback)) }
+        return try JSONDecoder().decode(Message.self, from: try await post("Messages.json", fields))
+    }
+
+    /// Messages sent from `from` to `to` on or after the given day (UTC), newest first: Twilio filters by date only.
+    package func messages(to: String, from: String, sentOnOrAfter day: Date) async throws -> [Message] {
+        struct Page: Decodable { var messages: [Message] }
+        let dayText = day.formatted(Date.ISO8601FormatStyle().year().month().day())
+        var components = URLComponents()
+        components.queryItems = [
+            URLQueryItem(name: "To", value: to), URLQueryItem(name: "From", value: from),
+            URLQueryItem(name: "DateSent>", value: dayText), URLQueryItem(name: "PageSize", value: "50"),
+        ]
+        // `+` in a query means a space; an E.164 number must keep it.
+        let query = (components.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
+        return try JSONDecoder().decode(Page.self, from: try await get("Messages.json?\(query)")).messages
+    }
+
     // MARK: Requests
 
     /// POSTs `fields` to `…/Accounts/{AccountSid}/{path}` and returns the JSON answer.
@@ -67,6 +107,20 @@ package struct TwilioRESTClient: Sendable {
         let response = try await httpClient.execute(request, timeout: timeout)
         let body = try await response.body.collect(upTo: 1024 * 1024)
         let data = Data(buffer: body)
+        guard (200..<300).contains(response.status.code) else {
+            throw Self.error(status: Int(response.status.code), body: data)
+        }
+        return data
+    }
+
+    /// GETs `…/Accounts/{AccountSid}/{pathAndQuery}` and returns the JSON answer.
+    package func get(_ pathAndQuery: String) async throws -> Data {
+        var request = HTTPClientRequest(url: "\(baseURL)/2010-04-01/Accounts/\(accountSid)/\(pathAndQuery)")
+        request.method = .GET
+        request.headers.add(name: "Authorization", value: authorization)
+        request.headers.add(name: "Accept", value: "application/json")
+        let response = try await httpClient.execute(request, timeout: timeout)
+        let data = Data(buffer: try await response.body.collect(upTo: 4 * 1024 * 1024))
         guard (200..<300).contains(response.status.code) else {
             throw Self.error(status: Int(response.status.code), body: data)
         }

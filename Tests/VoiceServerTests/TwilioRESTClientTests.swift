@@ -63,6 +63,43 @@ struct TwilioRESTClientTests {
         }
     }
 
+    @Test func aTextIsSentAndCanBeFoundAgain() async throws {
+        try await Self.withClient { client, twilio in
+            let sent = try await client.sendMessage(
+                to: "+14155552671",
+                from: "+15005550006",
+                body: "Your move QM-7K3P9D is booked.",
+                statusCallback: "https://voice.example-movers.com/sms/status"
+            )
+            #expect(sent.sid.hasPrefix("SM"))
+            #expect(sent.status == "queued")
+            #expect(twilio.messages.map(\.body) == ["Your move QM-7K3P9D is booked."])
+            #expect(twilio.messages.first?.statusCallback == "https://voice.example-movers.com/sms/status")
+            // The `+` of the numbers survives the query string.
+            let found = try await client.messages(to: "+14155552671", from: "+15005550006", sentOnOrAfter: Date())
+            #expect(found.map(\.sid) == [sent.sid])
+            #expect(try await client.messages(to: "+14155550000", from: "+15005550006", sentOnOrAfter: Date()).isEmpty)
+        }
+    }
+
+    @Test(
+        arguments: [
+            (400, 21211, TwilioRESTError.Kind.invalidNumber), (400, 21610, .unsubscribed), (400, 21614, .notMobile),
+            (429, 20429, .rateLimited), (429, nil, .rateLimited), (500, nil, .serverError), (503, 20500, .serverError),
+            (400, 21606, .other),
+        ] as [(Int, Int?, TwilioRESTError.Kind)]
+    )
+    func messageErrorsAreClassified(status: Int, code: Int?, kind: TwilioRESTError.Kind) async throws {
+        try await Self.withClient { client, twilio in
+            twilio.failNext(.init(status: status, code: code))
+            let error = await #expect(throws: TwilioRESTError.self) {
+                try await client.sendMessage(to: "+14155552671", from: "+15005550006", body: "hi", statusCallback: nil)
+            }
+            #expect(error?.kind == kind)
+            #expect(twilio.messages.isEmpty)
+        }
+    }
+
     @Test func theTransferTwiMLDialsTheNumberAndApologisesIfNobodyAnswers() throws {
         let twiml = try TwiMLElement.parse(
             TwilioCallController.transferTwiML(to: "+12125550100", callerID: "+15005550006")
