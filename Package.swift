@@ -118,6 +118,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Sends the outbox's text messages through Twilio, each exactly once.
+        .target(
+            name: "OutboxDelivery",
+            dependencies: [
+                "Booking",
+                "TwilioREST",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP and WebSocket server: configuration, routes, middleware, call registry.
         .target(
             name: "VoiceServer",
@@ -129,6 +140,7 @@ let package = Package(
                 "BookingSQL",
                 "BookingMCP",
                 "MCPClient",
+                "OutboxDelivery",
                 "TwilioREST",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "MCP", package: "swift-sdk"),
@@ -188,6 +200,8 @@ let package = Package(
                 "BookingMCP",
                 "MCPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

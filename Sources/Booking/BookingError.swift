@@ -9,6 +9,8 @@ package enum BookingError: Error, Sendable, Equatable {
     case jobNotFound(String)
     case invalidTransition(jobID: String, from: JobStatus, to: JobStatus)
     case invalidArgument(field: String, reason: String)
+    /// The text message could not be sent to that number.
+    case textRefused(DeliveryRefusal, lastDigits: String)
     /// The store failed; the details are logged, not spoken.
     case storageFailure(String)
 
@@ -30,6 +32,17 @@ package enum BookingError: Error, Sendable, Equatable {
             "Booking \(id) is \(from.spoken), so it can't be changed to \(to.spoken)."
         case .invalidArgument(let field, let reason):
             "I need a valid \(field): \(reason)."
+        case .textRefused(.invalidNumber, let digits):
+            "The number ending \(digits) is not a valid number for texts. Ask for the caller's mobile number, then "
+                + "send the confirmation again with that phone number."
+        case .textRefused(.optedOut, let digits):
+            "The number ending \(digits) has opted out of our texts (it replied STOP). The caller can text START to "
+                + "us to allow them again, or give another mobile number."
+        case .textRefused(.notMobile, let digits):
+            "The number ending \(digits) is a landline and cannot receive texts. Offer to read the booking details "
+                + "now, or ask for a mobile number."
+        case .textRefused(.other, _):
+            "The confirmation text could not be sent. Offer to read the booking details to the caller now."
         case .storageFailure:
             "Our booking system is having a problem right now. Please apologise and offer to call back."
         }

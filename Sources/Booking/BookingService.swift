@@ -5,17 +5,21 @@ package struct BookingService: Sendable {
     package let store: any BookingStore
     package let policy: BookingPolicy
     package let businessName: String
+    /// Sends a confirmation as soon as it is written; `nil` leaves it in the outbox for a sender to find.
+    package let delivery: (any MessageDelivery)?
     private let now: @Sendable () -> Date
 
     package init(
         store: any BookingStore,
         policy: BookingPolicy,
         businessName: String,
+        delivery: (any MessageDelivery)? = nil,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
         self.policy = policy
         self.businessName = businessName
+        self.delivery = delivery
         self.now = now
     }
 
@@ -252,19 +256,25 @@ package struct BookingService: Sendable {
 
     package static let confirmationKind = "booking_confirmation"
 
-    /// Writes the job's confirmation to the outbox once; calling again returns the same message unless `resend`.
-    package func confirmation(jobID: String, resend: Bool) async throws -> (message: OutboxMessage, created: Bool) {
+    /// Writes the job's confirmation to the outbox once; calling again returns the same message unless `resend`,
+    /// or unless `phone` names another number to send it to.
+    package func confirmation(
+        jobID: String,
+        resend: Bool,
+        phone: String? = nil
+    ) async throws -> (message: OutboxMessage, created: Bool) {
         let job = try await job(id: jobID)
+        let recipient = try phone.map { try Self.normalizedPhone($0) } ?? job.phone
         let latest = try await store.latestOutboxMessage(jobID: job.id, kind: Self.confirmationKind)
-        if let latest, !resend { return (latest, false) }
+        if let latest, !resend, phone == nil || latest.recipient == recipient { return (latest, false) }
         let message = OutboxMessage(
             id: UUID().uuidString.lowercased(),
             jobID: job.id,
             kind: Self.confirmationKind,
             sequence: (latest?.sequence ?? 0) + 1,
-            recipient: job.phone,
+            recipient: recipient,
             body: confirmationText(for: job),
-            status: "pending",
+            status: OutboxMessage.Status.pending,
             createdAt: now()
         )
         do {

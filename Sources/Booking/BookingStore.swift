@@ -29,6 +29,13 @@ package protocol BookingStore: Sendable {
     func latestOutboxMessage(jobID: String, kind: String) async throws -> OutboxMessage?
     /// Adds a message to the outbox; throws ``StoreConflict/outbox`` if that sequence number exists.
     func insertOutboxMessage(_ message: OutboxMessage) async throws -> OutboxMessage
+    func outboxMessage(id: String) async throws -> OutboxMessage?
+    func outboxMessage(twilioSid: String) async throws -> OutboxMessage?
+    /// Messages with `status`, oldest first; with `dueBy`, only those whose next attempt is due by then.
+    func outboxMessages(status: String, dueBy: Date?, limit: Int) async throws -> [OutboxMessage]
+    /// Writes `message`'s delivery fields (status, Twilio SID, attempts, error, next attempt) if the stored status
+    /// is still `expectedStatus` (compare-and-set); returns the stored message, or `nil` if it changed meanwhile.
+    func updateOutboxMessage(_ message: OutboxMessage, expectedStatus: String) async throws -> OutboxMessage?
 }
 
 /// A slot with the crew and truck that will do it.
@@ -78,9 +85,30 @@ package struct OutboxMessage: Sendable, Equatable, Codable {
     /// E.164.
     package var recipient: String
     package var body: String
-    /// `pending` until a sender takes it (issue 6).
+    /// One of ``Status``'s, or the status Twilio last reported (`queued`, `sent`, `delivered`, `undelivered`, …).
     package var status: String
     package var createdAt: Date
+    /// Twilio's `SM…` id, recorded as soon as Twilio accepts the message.
+    package var twilioSid: String?
+    /// How many times a sender has tried to send it.
+    package var attempts: Int
+    /// Why the last attempt failed, or why it was not sent.
+    package var lastError: String?
+    /// When a pending message may be tried again.
+    package var nextAttemptAt: Date?
+    package var updatedAt: Date?
+
+    /// The statuses the outbox itself gives a message; Twilio's come after `claimed`.
+    package enum Status {
+        /// Waiting for a sender: not tried yet, or to be tried again at `nextAttemptAt`.
+        package static let pending = "pending"
+        /// A sender is sending it. Found so after a crash, it is looked up at Twilio before any new attempt.
+        package static let claimed = "claimed"
+        /// Not sent, for good: `lastError` says why.
+        package static let failed = "failed"
+        /// Not sent: there are no Twilio credentials.
+        package static let disabled = "disabled"
+    }
 
     package init(
         id: String,
@@ -90,7 +118,12 @@ package struct OutboxMessage: Sendable, Equatable, Codable {
         recipient: String,
         body: String,
         status: String,
-        createdAt: Date
+        createdAt: Date,
+        twilioSid: String? = nil,
+        attempts: Int = 0,
+        lastError: String? = nil,
+        nextAttemptAt: Date? = nil,
+        updatedAt: Date? = nil
     ) {
         self.id = id
         self.jobID = jobID
@@ -100,5 +133,10 @@ package struct OutboxMessage: Sendable, Equatable, Codable {
         self.body = body
         self.status = status
         self.createdAt = createdAt
+        self.twilioSid = twilioSid
+        self.attempts = attempts
+        self.lastError = lastError
+        self.nextAttemptAt = nextAttemptAt
+        self.updatedAt = updatedAt
     }
 }

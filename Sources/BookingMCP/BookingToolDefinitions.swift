@@ -80,6 +80,10 @@ package enum BookingToolDefinitions {
                 "properties": [
                     "job_id": ["type": "string", "description": "The job number, e.g. QM-7K3P9D."],
                     "resend": ["type": "boolean", "description": "Send it again although it was already sent."],
+                    "phone": [
+                        "type": "string",
+                        "description": "Another mobile number to send it to, E.164, when the caller gives one.",
+                    ],
                 ],
                 "required": ["job_id"],
             ],

@@ -107,23 +107,39 @@ package struct BookingToolbox: Sendable {
     }
 
     private func sendConfirmation(_ arguments: Arguments) async throws -> Value {
-        let (message, created) = try await service.confirmation(
+        var (message, created) = try await service.confirmation(
             jobID: try arguments.text("job_id"),
-            resend: arguments.flag("resend")
+            resend: arguments.flag("resend"),
+            phone: arguments.optionalText("phone")
         )
+        let digits = String(message.recipient.suffix(4))
+        var say =
+            created
+            ? "The confirmation text is on its way to the number ending \(digits)."
+            : "The confirmation was already sent to the number ending \(digits)."
+        if created, let delivery = service.delivery {
+            // Sent now, so that a number that cannot take texts is known while the caller is still on the line.
+            switch await delivery.deliver(messageID: message.id) {
+            case .accepted, .unchanged:
+                break
+            case .willRetry:
+                say = "The confirmation text will go out to the number ending \(digits) in a moment."
+            case .disabled:
+                say = "Texts are switched off here: the confirmation is saved but not sent. Read the details instead."
+            case .refused(let refusal, _):
+                throw BookingError.textRefused(refusal, lastDigits: digits)
+            }
+            message = try await service.store.outboxMessage(id: message.id) ?? message
+        }
         return [
             "job_id": .string(message.jobID),
             "message_id": .string(message.id),
             "sequence": .int(message.sequence),
-            "to_last_digits": .string(String(message.recipient.suffix(4))),
+            "to_last_digits": .string(digits),
             "text": .string(message.body),
             "status": .string(message.status),
             "already_sent": .bool(!created),
-            "say": .string(
-                created
-                    ? "The confirmation text is on its way to the number ending \(message.recipient.suffix(4))."
-                    : "The confirmation was already sent to the number ending \(message.recipient.suffix(4))."
-            ),
+            "say": .string(say),
         ]
     }
 

@@ -62,7 +62,20 @@ enum BookingMigrations {
                 """,
                 "CREATE UNIQUE INDEX IF NOT EXISTS outbox_job_kind_sequence ON outbox (job_id, kind, sequence)",
             ]
-        )
+        ),
+        (
+            2,
+            [
+                // Delivery: the Twilio SID is recorded the moment Twilio accepts a message, before anything else.
+                "ALTER TABLE outbox ADD COLUMN twilio_sid TEXT",
+                "ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE outbox ADD COLUMN last_error TEXT",
+                "ALTER TABLE outbox ADD COLUMN next_attempt_at TEXT",
+                "ALTER TABLE outbox ADD COLUMN updated_at TEXT",
+                "CREATE UNIQUE INDEX IF NOT EXISTS outbox_twilio_sid ON outbox (twilio_sid)",
+                "CREATE INDEX IF NOT EXISTS outbox_status ON outbox (status, next_attempt_at)",
+            ]
+        ),
     ]
 
     static func run(on database: any SQLDatabase, logger: Logger) async throws {

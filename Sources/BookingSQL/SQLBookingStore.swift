@@ -227,6 +227,46 @@ package final class SQLBookingStore: BookingStore {
         return message
     }
 
+    package func outboxMessage(id: String) async throws -> OutboxMessage? {
+        try await database.raw("SELECT * FROM outbox WHERE id = \(bind: id)").first().map(Self.outboxMessage(from:))
+    }
+
+    package func outboxMessage(twilioSid: String) async throws -> OutboxMessage? {
+        try await database.raw("SELECT * FROM outbox WHERE twilio_sid = \(bind: twilioSid)").first()
+            .map(Self.outboxMessage(from:))
+    }
+
+    package func outboxMessages(status: String, dueBy: Date?, limit: Int) async throws -> [OutboxMessage] {
+        if let dueBy {
+            return try await database.raw(
+                """
+                SELECT * FROM outbox WHERE status = \(bind: status)
+                AND (next_attempt_at IS NULL OR next_attempt_at <= \(bind: Self.timestamp(dueBy)))
+                ORDER BY created_at LIMIT \(bind: limit)
+                """
+            ).all().map(Self.outboxMessage(from:))
+        }
+        return try await database.raw(
+            "SELECT * FROM outbox WHERE status = \(bind: status) ORDER BY created_at LIMIT \(bind: limit)"
+        ).all().map(Self.outboxMessage(from:))
+    }
+
+    package func updateOutboxMessage(_ message: OutboxMessage, expectedStatus: String) async throws -> OutboxMessage? {
+        do {
+            return try await database.raw(
+                """
+                UPDATE outbox SET status = \(bind: message.status), twilio_sid = \(bind: message.twilioSid),
+                attempts = \(bind: message.attempts), last_error = \(bind: message.lastError),
+                next_attempt_at = \(bind: message.nextAttemptAt.map(Self.timestamp)),
+                updated_at = \(bind: Self.timestamp(message.updatedAt ?? Date()))
+                WHERE id = \(bind: message.id) AND status = \(bind: expectedStatus) RETURNING *
+                """
+            ).first().map(Self.outboxMessage(from:))
+        } catch {
+            throw Self.conflict(in: error) ?? error
+        }
+    }
+
     // MARK: Rows
 
     private static func job(from row: any SQLRow) throws -> Job {
@@ -271,7 +311,12 @@ package final class SQLBookingStore: BookingStore {
             recipient: try row.decode(column: "recipient", as: String.self),
             body: try row.decode(column: "body", as: String.self),
             status: try row.decode(column: "status", as: String.self),
-            createdAt: try date(fromTimestamp: row.decode(column: "created_at", as: String.self))
+            createdAt: try date(fromTimestamp: row.decode(column: "created_at", as: String.self)),
+            twilioSid: try row.decode(column: "twilio_sid", as: String?.self),
+            attempts: try row.decode(column: "attempts", as: Int.self),
+            lastError: try row.decode(column: "last_error", as: String?.self),
+            nextAttemptAt: try row.decode(column: "next_attempt_at", as: String?.self).map(date(fromTimestamp:)),
+            updatedAt: try row.decode(column: "updated_at", as: String?.self).map(date(fromTimestamp:))
         )
     }
 

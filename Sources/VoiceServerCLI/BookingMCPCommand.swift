@@ -3,6 +3,8 @@ import BookingMCP
 import Hummingbird
 import Logging
 import MCP
+import ServiceLifecycle
+import UnixSignals
 import VoiceServer
 
 struct BookingMCPCommand: AsyncParsableCommand {
@@ -39,7 +41,14 @@ struct BookingMCPCommand: AsyncParsableCommand {
                 await server.waitUntilCompleted()
             } else {
                 let app = buildBookingMCPApplication(routes: system.routes, host: host, port: port, logger: logger)
-                try await app.runService()
+                let group = ServiceGroup(
+                    configuration: .init(
+                        services: [app, system.sender],
+                        gracefulShutdownSignals: [.sigterm, .sigint],
+                        logger: logger
+                    )
+                )
+                try await group.run()
             }
         } catch {
             await system.close()

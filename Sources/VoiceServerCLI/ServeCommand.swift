@@ -2,6 +2,8 @@ import ArgumentParser
 import Hummingbird
 import Logging
 import MCPClient
+import ServiceLifecycle
+import UnixSignals
 import VoiceServer
 
 struct ServeCommand: AsyncParsableCommand {
@@ -23,7 +25,11 @@ struct ServeCommand: AsyncParsableCommand {
         if let url = configuration.mcpServerURL {
             tools = .remote(url: url, token: configuration.mcpServerToken?.value, logger: logger)
         } else {
-            let embedded = try await BookingSystem.open(configuration: configuration, logger: logger)
+            let embedded = try await BookingSystem.open(
+                configuration: configuration,
+                smsStatusCallback: configuration.publicBaseURL.map { $0.origin + "/sms/status" },
+                logger: logger
+            )
             logger.info(
                 "Booking system ready",
                 metadata: ["mcp": "/mcp", "database": "\(configuration.database.kind)"]
@@ -38,8 +44,14 @@ struct ServeCommand: AsyncParsableCommand {
             bookingMCP: bookingSystem?.routes,
             logger: logger
         )
+        // The text sender stops first at shutdown, then the server.
+        var services: [any Service] = [app]
+        if let sender = bookingSystem?.sender { services.append(sender) }
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
         do {
-            try await app.runService()
+            try await group.run()
         } catch {
             await tools.close()
             await bookingSystem?.close()
