@@ -236,6 +236,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "OutboxDeliveryTests",
+            dependencies: [
+                "OutboxDelivery",
+                "Booking",
+                "BookingSQL",
+                "TwilioREST",
+                "VoiceTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "MCPClientTests",
             dependencies: [
                 "MCPClient",

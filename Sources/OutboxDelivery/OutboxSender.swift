@@ -70,7 +70,8 @@ package actor OutboxSender: Service, MessageDelivery {
     /// Tries every pending message whose time has come.
     package func sendDue() async {
         do {
-            for message in try await store.outboxMessages(status: OutboxMessage.Status.pending, dueBy: now(), limit: 50) {
+            for message in try await store.outboxMessages(status: OutboxMessage.Status.pending, dueBy: now(), limit: 50)
+            {
                 _ = await deliver(messageID: message.id)
             }
         } catch {
@@ -89,7 +90,8 @@ package actor OutboxSender: Service, MessageDelivery {
             guard let twilio else {
                 var disabled = message
                 disabled.status = OutboxMessage.Status.disabled
-                disabled.lastError = "SMS disabled: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_PHONE_NUMBER are not all set"
+                disabled.lastError =
+                    "SMS disabled: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_PHONE_NUMBER are not all set"
                 disabled.updatedAt = now()
                 _ = try await store.updateOutboxMessage(disabled, expectedStatus: OutboxMessage.Status.pending)
                 return .disabled
@@ -162,7 +164,8 @@ package actor OutboxSender: Service, MessageDelivery {
             )
             for candidate in candidates where candidate.body == claimed.body {
                 // Twilio's clock has seconds; allow for that, and for a small skew.
-                if let created = candidate.dateCreated.flatMap(Self.rfc2822), created < claimedAt.addingTimeInterval(-5) {
+                if let created = candidate.dateCreated.flatMap(Self.rfc2822), created < claimedAt.addingTimeInterval(-5)
+                {
                     continue
                 }
                 // A resend has the same text: never adopt a message another row already owns.
@@ -170,7 +173,9 @@ package actor OutboxSender: Service, MessageDelivery {
                 try await record(claimed, sid: candidate.sid, status: candidate.status)
                 logger.info(
                     "Text message found at Twilio after an unclear failure; not sent again",
-                    metadata: ["message_id": "\(claimed.id)", "twilio_sid": "\(candidate.sid)", "failure": "\(failure)"]
+                    metadata: [
+                        "message_id": "\(claimed.id)", "twilio_sid": "\(candidate.sid)", "failure": "\(failure)",
+                    ]
                 )
                 return .accepted
             }
