@@ -1,3 +1,4 @@
+import Booking
 import BookingMCP
 import CallBridge
 import Hummingbird
@@ -12,6 +13,7 @@ package func buildApplication(
     callRegistry: CallRegistry = CallRegistry(),
     tools: any ToolProvider = InMemoryToolProvider(),
     bookingMCP: BookingMCPRoutes? = nil,
+    outbox: (any BookingStore)? = nil,
     logger: Logger
 ) -> some ApplicationProtocol {
     for warning in configuration.startupWarnings {
@@ -52,6 +54,13 @@ package func buildApplication(
     ).addRoutes(to: router)
 
     bookingMCP?.addRoutes(to: router)
+    if let outbox {
+        SMSStatusController(store: outbox).addRoutes(
+            to: router.group("sms").add(
+                middleware: TwilioWebhookAuthenticator(validator: validator, urlResolver: urlResolver)
+            )
+        )
+    }
 
     return Application(
         router: router,

@@ -42,6 +42,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: configuration,
             tools: tools,
             bookingMCP: bookingSystem?.routes,
+            outbox: bookingSystem?.store,
             logger: logger
         )
         // The text sender stops first at shutdown, then the server.

@@ -1,3 +1,4 @@
+import Booking
 import CallBridge
 import Foundation
 import HTTPTypes
@@ -118,6 +119,7 @@ func withVoiceServer<Value: Sendable>(
     environment: [String: String] = TestValues.environment,
     logs: LogRecorder = LogRecorder(),
     tools: any ToolProvider = InMemoryToolProvider(),
+    outbox: (any BookingStore)? = nil,
     _ test: @escaping @Sendable (any TestClientProtocol, CallRegistry) async throws -> Value
 ) async throws -> Value {
     var environment = environment
@@ -125,7 +127,13 @@ func withVoiceServer<Value: Sendable>(
     environment["PORT"] = "0"
     let configuration = try await VoiceServerConfiguration.load(environment: environment, environmentFile: nil)
     let registry = CallRegistry()
-    let app = buildApplication(configuration: configuration, callRegistry: registry, tools: tools, logger: logs.logger)
+    let app = buildApplication(
+        configuration: configuration,
+        callRegistry: registry,
+        tools: tools,
+        outbox: outbox,
+        logger: logs.logger
+    )
     return try await app.test(mode) { client in
         try await test(client, registry)
     }

@@ -1,0 +1,65 @@
+import Booking
+import Foundation
+import Hummingbird
+import Logging
+import TwilioMedia
+
+/// `POST /sms/status`: Twilio's delivery reports for the confirmations we send, signed like the voice webhooks.
+/// Each report moves the outbox row forward (`queued → sent → delivered`, or `failed` / `undelivered`); a late
+/// report never moves it back.
+package struct SMSStatusController: Sendable {
+    let store: any BookingStore
+
+    package func addRoutes(to group: RouterGroup<VoiceRequestContext>) {
+        group.post("status", use: status)
+    }
+
+    @Sendable func status(request: Request, context: VoiceRequestContext) async throws -> Response {
+        let parameters = context.twilioParameters
+        guard let sid = parameters["MessageSid"] ?? parameters["SmsSid"], !sid.isEmpty,
+            let reported = parameters["MessageStatus"] ?? parameters["SmsStatus"], !reported.isEmpty
+        else {
+            throw HTTPError(.badRequest, message: "Missing MessageSid or MessageStatus.")
+        }
+        guard var message = try await store.outboxMessage(twilioSid: sid) else {
+            context.logger.warning("Delivery report for a message we do not know", metadata: ["twilio_sid": "\(sid)"])
+            return Response(status: .noContent)
+        }
+        let current = message.status
+        guard Self.rank(of: reported) > Self.rank(of: current) else {
+            context.logger.debug(
+                "Delivery report out of order; kept the later status",
+                metadata: ["twilio_sid": "\(sid)", "reported": "\(reported)", "kept": "\(current)"]
+            )
+            return Response(status: .noContent)
+        }
+        message.status = reported
+        if let code = parameters["ErrorCode"], !code.isEmpty {
+            message.lastError = "Twilio error \(code)" + (parameters["ErrorMessage"].map { ": \($0)" } ?? "")
+        }
+        message.updatedAt = Date()
+        // Compare-and-set: if another report changed the row meanwhile, the later of the two stays.
+        if try await store.updateOutboxMessage(message, expectedStatus: current) != nil {
+            context.logger.info(
+                "Text message status",
+                metadata: [
+                    "twilio_sid": "\(sid)", "job_id": "\(message.jobID)", "status": "\(reported)",
+                    "to": "\(MaskedPhoneNumber(message.recipient))",
+                ]
+            )
+        }
+        return Response(status: .noContent)
+    }
+
+    /// How far along a message is; reports may arrive out of order.
+    static func rank(of status: String) -> Int {
+        switch status {
+        case OutboxMessage.Status.pending, OutboxMessage.Status.claimed: 0
+        case "accepted", "scheduled", "queued": 1
+        case "sending": 2
+        case "sent": 3
+        case "delivered", "undelivered", "failed", "read", "canceled": 4
+        default: 0
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import Booking
+import BookingSQL
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Logging
+import Testing
+
+@testable import VoiceServer
+
+/// `POST /sms/status`: signed delivery reports move outbox rows forward, never back.
+struct SMSStatusRouteTests {
+    static let url = TestValues.publicBaseURL + "/sms/status"
+
+    /// A booking system with one confirmation that Twilio accepted as `sid`.
+    static func withAcceptedMessage(
+        sid: String,
+        _ test: @escaping @Sendable (any TestClientProtocol, BookingSystem, OutboxMessage) async throws -> Void
+    ) async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sms-\(UUID()).sqlite").path
+        let configuration = try await VoiceServerConfiguration.load(
+            environment: ["DATABASE_URL": path],
+            environmentFile: nil
+        )
+        var logger = Logger(label: "sms-status-tests")
+        logger.logLevel = .warning
+        let system = try await BookingSystem.open(configuration: configuration, logger: logger)
+        do {
+            var date = system.service.today.adding(days: 2)
+            while date.weekday == .sunday { date = date.adding(days: 1) }
+            let (job, _) = try await system.service.createBooking(
+                .init(
+                    customerName: "Dana Whitfield",
+                    phone: TestValues.callerNumber,
+                    pickupAddress: "12 Grand St",
+                    dropoffAddress: "400 W 57th St",
+                    date: date.iso,
+                    window: .afternoon,
+                    homeSize: .studio
+                )
+            )
+            var message = try await system.service.confirmation(jobID: job.id, resend: false).message
+            message.status = "queued"
+            message.twilioSid = sid
+            message.attempts = 1
+            let accepted = try #require(
+                try await system.store.updateOutboxMessage(message, expectedStatus: OutboxMessage.Status.pending)
+            )
+            try await withVoiceServer(outbox: system.store) { client, _ in try await test(client, system, accepted) }
+        } catch {
+            await system.close()
+            throw error
+        }
+        await system.close()
+    }
+
+    static func report(_ sid: String, _ status: String, errorCode: String? = nil) -> [(name: String, value: String)] {
+        var fields: [(name: String, value: String)] = [
+            ("AccountSid", TestValues.accountSid), ("MessageSid", sid), ("SmsSid", sid), ("MessageStatus", status),
+            ("SmsStatus", status), ("To", TestValues.callerNumber), ("From", "+15005550006"),
+            ("ApiVersion", "2010-04-01"),
+        ]
+        if let errorCode { fields.append(("ErrorCode", errorCode)) }
+        return fields
+    }
+
+    @Test func reportsMoveTheMessageForwardAndNeverBack() async throws {
+        let sid = "SM" + String(repeating: "a", count: 32)
+        try await Self.withAcceptedMessage(sid: sid) { client, system, message in
+            for status in ["sent", "delivered", "sent", "queued"] {
+                let response = try await client.postForm(
+                    "/sms/status",
+                    fields: Self.report(sid, status),
+                    signedFor: Self.url
+                )
+                #expect(response.status == .noContent)
+            }
+            #expect(try await system.store.outboxMessage(id: message.id)?.status == "delivered")
+        }
+    }
+
+    @Test func aFailedDeliveryKeepsTwiliosErrorCode() async throws {
+        let sid = "SM" + String(repeating: "b", count: 32)
+        try await Self.withAcceptedMessage(sid: sid) { client, system, message in
+            let response = try await client.postForm(
+                "/sms/status",
+                fields: Self.report(sid, "undelivered", errorCode: "30003"),
+                signedFor: Self.url
+            )
+            #expect(response.status == .noContent)
+            let row = try #require(try await system.store.outboxMessage(id: message.id))
+            #expect(row.status == "undelivered")
+            #expect(row.lastError?.contains("30003") == true)
+        }
+    }
+
+    @Test func aBadlySignedReportIsRefusedAndChangesNothing() async throws {
+        let sid = "SM" + String(repeating: "c", count: 32)
+        try await Self.withAcceptedMessage(sid: sid) { client, system, message in
+            let forged = try await client.postForm(
+                "/sms/status",
+                fields: Self.report(sid, "delivered"),
+                signedFor: Self.url,
+                token: "not-the-auth-token"
+            )
+            #expect(forged.status == .forbidden)
+            let unsigned = try await client.postForm(
+                "/sms/status",
+                fields: Self.report(sid, "delivered"),
+                headers: [.contentType: "application/x-www-form-urlencoded"]
+            )
+            #expect(unsigned.status == .forbidden)
+            #expect(try await system.store.outboxMessage(id: message.id)?.status == "queued")
+        }
+    }
+
+    @Test func aReportWithoutItsFieldsIsABadRequest() async throws {
+        let sid = "SM" + String(repeating: "d", count: 32)
+        try await Self.withAcceptedMessage(sid: sid) { client, _, _ in
+            let fields: [(name: String, value: String)] = [("AccountSid", TestValues.accountSid), ("MessageSid", sid)]
+            let response = try await client.postForm("/sms/status", fields: fields, signedFor: Self.url)
+            #expect(response.status == .badRequest)
+        }
+    }
+}
