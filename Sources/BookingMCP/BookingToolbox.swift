@@ -119,10 +119,10 @@ package struct BookingToolbox: Sendable {
             : "The confirmation was already sent to the number ending \(digits)."
         if created, let delivery = service.delivery {
             // Sent now, so that a number that cannot take texts is known while the caller is still on the line.
-            switch await delivery.deliver(messageID: message.id) {
+            switch await Self.deliver(message.id, through: delivery, waitingAtMost: Self.deliveryWait) {
             case .accepted, .unchanged:
                 break
-            case .willRetry:
+            case .willRetry, nil:
                 say = "The confirmation text will go out to the number ending \(digits) in a moment."
             case .disabled:
                 say = "Texts are switched off here: the confirmation is saved but not sent. Read the details instead."
@@ -141,6 +141,32 @@ package struct BookingToolbox: Sendable {
             "already_sent": .bool(!created),
             "say": .string(say),
         ]
+    }
+
+    /// How long `send_confirmation` waits for Twilio before it answers that the text is on its way.
+    static let deliveryWait = Duration.seconds(4)
+
+    /// The delivery's outcome, or `nil` if it takes longer than `wait`; it goes on regardless, in its own task, so
+    /// the message is never left half sent because the caller's tool call ended.
+    private static func deliver(
+        _ messageID: String,
+        through delivery: any MessageDelivery,
+        waitingAtMost wait: Duration
+    ) async -> DeliveryOutcome? {
+        // Whichever comes first ends the wait; a task group would also wait for the delivery to finish.
+        let (first, arrival) = AsyncStream.makeStream(of: DeliveryOutcome?.self)
+        Task {
+            arrival.yield(await delivery.deliver(messageID: messageID))
+            arrival.finish()
+        }
+        let timer = Task {
+            try? await Task.sleep(for: wait)
+            arrival.yield(nil)
+            arrival.finish()
+        }
+        defer { timer.cancel() }
+        for await outcome in first { return outcome }
+        return nil
     }
 
     private func updateJobStatus(_ arguments: Arguments) async throws -> Value {

@@ -22,35 +22,34 @@ extension CallTests {
         tools makeTools: (@Sendable (BookingSystem) -> MCPToolProvider)? = nil,
         _ test: @escaping @Sendable (CallContext) async throws -> Value
     ) async throws -> Value {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("call-\(UUID()).sqlite").path
-        var environment = TestValues.environment
-        environment["DATABASE_URL"] = path
-        environment.merge(extra) { $1 }
-        let configuration = try await VoiceServerConfiguration.load(environment: environment, environmentFile: nil)
-        var logger = Logger(label: "booking-call")
-        logger.logLevel = .warning
-        let system = try await BookingSystem.open(configuration: configuration, logger: logger)
-        let tools = makeTools?(system) ?? MCPToolProvider.embedded(system, logger: logger)
-        do {
-            let value = try await FakeTwilioREST.run(
-                accountSid: TestValues.accountSid,
-                authToken: TestValues.authToken
-            ) { twilio in
-                environment["TWILIO_API_BASE_URL"] = twilio.baseURL.absoluteString
-                return try await withCallServer(script: script, environment: environment, logs: logs, tools: tools) {
-                    client,
-                    _,
-                    realtime in
+        try await FakeTwilioREST.run(accountSid: TestValues.accountSid, authToken: TestValues.authToken) { twilio in
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("call-\(UUID()).sqlite").path
+            var environment = TestValues.environment
+            environment["DATABASE_URL"] = path
+            environment["TWILIO_API_BASE_URL"] = twilio.baseURL.absoluteString
+            environment.merge(extra) { $1 }
+            let configuration = try await VoiceServerConfiguration.load(environment: environment, environmentFile: nil)
+            var logger = Logger(label: "booking-call")
+            logger.logLevel = .warning
+            let system = try await BookingSystem.open(configuration: configuration, logger: logger)
+            let tools = makeTools?(system) ?? MCPToolProvider.embedded(system, logger: logger)
+            do {
+                let value = try await withCallServer(
+                    script: script,
+                    environment: environment,
+                    logs: logs,
+                    tools: tools
+                ) { client, _, realtime in
                     try await test(CallContext(client: client, realtime: realtime, twilio: twilio, system: system))
                 }
+                await tools.close()
+                await system.close()
+                return value
+            } catch {
+                await tools.close()
+                await system.close()
+                throw error
             }
-            await tools.close()
-            await system.close()
-            return value
-        } catch {
-            await tools.close()
-            await system.close()
-            throw error
         }
     }
 
@@ -112,7 +111,11 @@ extension CallTests {
             ]
         )
         let logs = LogRecorder()
-        try await Self.withBookingCall(script: script, logs: logs) { call in
+        try await Self.withBookingCall(
+            script: script,
+            environment: ["TWILIO_PHONE_NUMBER": "+15005550006"],
+            logs: logs
+        ) { call in
             var steps: [SimulatedCaller.Step] = []
             for played in [400, 800, 1200, 1600] {
                 steps += [
@@ -148,12 +151,20 @@ extension CallTests {
             #expect(job.window == .morning)
             #expect(job.callSid == Self.callSid)
             #expect(outputs[1].1.contains(job.id))
-            // The confirmation was written for that job, to that number.
+            // The confirmation was sent, once, to the caller's number, and Twilio's SID recorded.
             #expect(outputs[2].1.contains(job.id))
             #expect(outputs[2].1.contains(#""to_last_digits":"2671""#))
+            #expect(outputs[2].1.contains(#""status":"queued""#))
+            let texts = call.twilio.messages
+            #expect(texts.count == 1)
+            #expect(texts.first?.to == TestValues.callerNumber)
+            #expect(texts.first?.from == "+15005550006")
+            #expect(texts.first?.body.contains(job.id) == true)
+            print("confirmation text: \(texts.first?.body ?? "none")")
 
             // The call was ended through Twilio's REST API once the goodbye had played, then the stream closed.
             let hangUps = call.twilio.requests.filter { $0.resource == "Calls/\(Self.callSid).json" }
+            #expect(call.twilio.requests.count == 2)
             #expect(hangUps.count == 1)
             let hangUp = try #require(hangUps.first)
             #expect(hangUp.form == ["Status": "completed"])

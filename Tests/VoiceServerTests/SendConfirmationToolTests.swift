@@ -1,0 +1,140 @@
+import Booking
+import BookingMCP
+import BookingSQL
+import Foundation
+import Logging
+import MCP
+import Testing
+import VoiceTesting
+
+@testable import VoiceServer
+
+/// `send_confirmation` as the assistant sees it: sent once, and a number that cannot take texts is named at once.
+struct SendConfirmationToolTests {
+    static func withBookingTools(
+        environment extra: [String: String] = ["TWILIO_PHONE_NUMBER": "+15005550006"],
+        _ test: @escaping @Sendable (BookingSystem, FakeTwilioREST, Job) async throws -> Void
+    ) async throws {
+        try await FakeTwilioREST.run(accountSid: TestValues.accountSid, authToken: TestValues.authToken) { twilio in
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("confirm-\(UUID()).sqlite").path
+            var environment = TestValues.environment
+            environment["DATABASE_URL"] = path
+            environment["TWILIO_API_BASE_URL"] = twilio.baseURL.absoluteString
+            environment.merge(extra) { $1 }
+            let configuration = try await VoiceServerConfiguration.load(environment: environment, environmentFile: nil)
+            var logger = Logger(label: "send-confirmation-tests")
+            logger.logLevel = .error
+            let system = try await BookingSystem.open(configuration: configuration, logger: logger)
+            do {
+                var date = system.service.today.adding(days: 2)
+                while date.weekday == .sunday { date = date.adding(days: 1) }
+                let (job, _) = try await system.service.createBooking(
+                    .init(
+                        customerName: "Dana Whitfield",
+                        phone: TestValues.callerNumber,
+                        pickupAddress: "12 Grand St",
+                        dropoffAddress: "400 W 57th St",
+                        date: date.iso,
+                        window: .morning,
+                        homeSize: .oneBedroom
+                    )
+                )
+                try await test(system, twilio, job)
+            } catch {
+                await system.close()
+                throw error
+            }
+            await system.close()
+        }
+    }
+
+    static func sendConfirmation(
+        _ system: BookingSystem,
+        _ job: Job,
+        extra: [String: Value] = [:]
+    ) async -> (isError: Bool, text: String) {
+        var arguments: [String: Value] = ["job_id": .string(job.id)]
+        arguments.merge(extra) { $1 }
+        let result = await system.endpoint.toolbox.call(
+            CallTool.Parameters(name: "send_confirmation", arguments: arguments)
+        )
+        let text = result.content.compactMap { content -> String? in
+            if case .text(let text, _, _) = content { return text }
+            return nil
+        }.joined()
+        return (result.isError == true, text)
+    }
+
+    @Test func calledTwiceItSendsOneText() async throws {
+        try await Self.withBookingTools { system, twilio, job in
+            let first = await Self.sendConfirmation(system, job)
+            let second = await Self.sendConfirmation(system, job)
+            #expect(!first.isError)
+            #expect(first.text.contains(#""status":"queued""#))
+            #expect(second.text.contains(#""already_sent":true"#))
+            #expect(twilio.messages.count == 1)
+            // Asked for again by the caller: a second text.
+            let resent = await Self.sendConfirmation(system, job, extra: ["resend": true])
+            #expect(resent.text.contains(#""sequence":2"#))
+            #expect(twilio.messages.count == 2)
+        }
+    }
+
+    @Test func anInvalidNumberIsNamedAndAnotherNumberCanBeGiven() async throws {
+        try await Self.withBookingTools { system, twilio, job in
+            twilio.failNext(.init(status: 400, code: 21211, message: "The 'To' number is not a valid phone number."))
+            let refused = await Self.sendConfirmation(system, job)
+            #expect(refused.isError)
+            #expect(refused.text.contains("ending 2671 is not a valid number for texts"))
+            #expect(twilio.messages.isEmpty)
+            // The caller gives another number: it goes there.
+            let retried = await Self.sendConfirmation(system, job, extra: ["phone": "(415) 555-0199"])
+            #expect(!retried.isError)
+            #expect(retried.text.contains(#""to_last_digits":"0199""#))
+            #expect(twilio.messages.map(\.to) == ["+14155550199"])
+        }
+    }
+
+    @Test func aLandlineIsNamedWithWhatToDoInstead() async throws {
+        try await Self.withBookingTools { system, twilio, job in
+            twilio.failNext(.init(status: 400, code: 21614, message: "'To' number is not a valid mobile number"))
+            let refused = await Self.sendConfirmation(system, job)
+            #expect(refused.isError)
+            #expect(refused.text.contains("landline"))
+        }
+    }
+
+    /// Twilio is slow: the tool answers after a few seconds that the text is on its way, and the sending goes on
+    /// and is recorded when Twilio answers.
+    @Test func aSlowTwilioDoesNotHoldTheToolUpOrLoseTheText() async throws {
+        try await Self.withBookingTools { system, twilio, job in
+            twilio.holdMessageAnswers(true)
+            let started = ContinuousClock.now
+            let result = await Self.sendConfirmation(system, job)
+            #expect(ContinuousClock.now - started < .seconds(6))
+            #expect(!result.isError)
+            #expect(result.text.contains("in a moment"))
+            #expect(twilio.messages.count == 1)
+            twilio.holdMessageAnswers(false)
+            let messageID = try #require(
+                try await system.store.latestOutboxMessage(jobID: job.id, kind: BookingService.confirmationKind)?.id
+            )
+            let deadline = ContinuousClock.now + .seconds(5)
+            while try await system.store.outboxMessage(id: messageID)?.twilioSid == nil, ContinuousClock.now < deadline
+            {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(try await system.store.outboxMessage(id: messageID)?.twilioSid == twilio.messages.first?.sid)
+        }
+    }
+
+    @Test func withoutATwilioNumberTheToolSaysTextsAreOff() async throws {
+        try await Self.withBookingTools(environment: [:]) { system, twilio, job in
+            let result = await Self.sendConfirmation(system, job)
+            #expect(!result.isError)
+            #expect(result.text.contains("Texts are switched off"))
+            #expect(result.text.contains(#""status":"disabled""#))
+            #expect(twilio.requests.isEmpty)
+        }
+    }
+}
