@@ -64,11 +64,18 @@ let package = Package(
             name: "Booking",
             swiftSettings: swiftSettings
         ),
+        // Call records: what happened on each call (status history, transcript, tools, usage, cost, outcome).
+        // Foundation only.
+        .target(
+            name: "CallRecords",
+            swiftSettings: swiftSettings
+        ),
         // The booking store over SQLKit: one code path for SQLite and PostgreSQL, migrations, the outbox.
         .target(
             name: "BookingSQL",
             dependencies: [
                 "Booking",
+                "CallRecords",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
@@ -141,6 +148,7 @@ let package = Package(
                 "BookingMCP",
                 "MCPClient",
                 "OutboxDelivery",
+                "CallRecords",
                 "TwilioREST",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "MCP", package: "swift-sdk"),
@@ -221,7 +229,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BookingSQLTests",
-            dependencies: ["Booking", "BookingSQL", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Booking", "BookingSQL", "CallRecords", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

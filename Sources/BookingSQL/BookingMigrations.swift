@@ -76,6 +76,41 @@ enum BookingMigrations {
                 "CREATE INDEX IF NOT EXISTS outbox_status ON outbox (status, next_attempt_at)",
             ]
         ),
+        (
+            3,
+            [
+                // Call records: one row per call, and its events (status changes, transcript, tools, usage) in order.
+                """
+                CREATE TABLE IF NOT EXISTS calls (
+                    call_sid TEXT PRIMARY KEY,
+                    caller TEXT,
+                    started_at TEXT NOT NULL,
+                    ended_at TEXT,
+                    status TEXT,
+                    duration_seconds INTEGER,
+                    outcome TEXT,
+                    job_id TEXT,
+                    input_tokens INTEGER NOT NULL DEFAULT 0,
+                    output_tokens INTEGER NOT NULL DEFAULT 0,
+                    cost_micro_dollars INTEGER NOT NULL DEFAULT 0
+                )
+                """,
+                """
+                CREATE TABLE IF NOT EXISTS call_events (
+                    id TEXT PRIMARY KEY,
+                    call_sid TEXT NOT NULL REFERENCES calls (call_sid),
+                    at TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    name TEXT,
+                    text TEXT,
+                    number INTEGER,
+                    ok INTEGER
+                )
+                """,
+                "CREATE INDEX IF NOT EXISTS call_events_call ON call_events (call_sid, at)",
+                "CREATE INDEX IF NOT EXISTS jobs_call_sid ON jobs (call_sid)",
+            ]
+        ),
     ]
 
     static func run(on database: any SQLDatabase, logger: Logger) async throws {

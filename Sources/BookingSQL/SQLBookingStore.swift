@@ -18,7 +18,7 @@ package final class SQLBookingStore: BookingStore {
     }
 
     package let backend: Backend
-    private let database: any SQLDatabase
+    let database: any SQLDatabase
     private let shutdown: @Sendable () async -> Void
     private let logger: Logger
 
@@ -321,11 +321,11 @@ package final class SQLBookingStore: BookingStore {
     }
 
     /// Timestamps are stored as ISO 8601 text with milliseconds, which sorts and reads the same on both backends.
-    private static func timestamp(_ date: Date) -> String {
+    static func timestamp(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
-    private static func date(fromTimestamp text: String) throws -> Date {
+    static func date(fromTimestamp text: String) throws -> Date {
         try Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 

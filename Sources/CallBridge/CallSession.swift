@@ -50,6 +50,8 @@ package final class CallSession: Sendable {
         var finished = false
         /// Hangs up or transfers if the last marks of the goodbye never come back.
         var callControlCheck: Task<Void, Never>?
+        /// Set when the session itself ends the call, or fails.
+        var ending: CallEnding?
     }
 
     private let start: TwilioInboundMessage.Start
@@ -58,6 +60,7 @@ package final class CallSession: Sendable {
     private let connector: RealtimeConnector?
     private let tools: any ToolProvider
     private let callController: (any CallController)?
+    private let journal: (any CallJournal)?
     private let twilio: any TwilioStreamWriter
     private let logger: Logger
     private let state = Mutex(State())
@@ -74,6 +77,7 @@ package final class CallSession: Sendable {
         connector: RealtimeConnector?,
         tools: any ToolProvider,
         callController: (any CallController)? = nil,
+        journal: (any CallJournal)? = nil,
         twilio: any TwilioStreamWriter,
         logger: Logger
     ) {
@@ -83,6 +87,7 @@ package final class CallSession: Sendable {
         self.connector = connector
         self.tools = tools
         self.callController = callController
+        self.journal = journal
         self.twilio = twilio
         self.logger = logger
     }
@@ -127,14 +132,21 @@ package final class CallSession: Sendable {
 
     /// Opens the Realtime session and runs the call until either side ends it; then closes the Twilio stream.
     package func runRealtime() async {
-        defer {
-            state.withLock {
-                $0.finished = true
-                $0.callControlCheck?.cancel()
-                $0.callControlCheck = nil
-            }
+        await converseUntilEnded()
+        let ending = state.withLock { state -> CallEnding in
+            state.finished = true
+            state.callControlCheck?.cancel()
+            state.callControlCheck = nil
+            return state.ending ?? .callerHungUp
         }
+        // Written even though the call's task is being cancelled: the outcome must not be lost with it.
+        let journal = self.journal
+        await Task { await journal?.record(.ended(ending)) }.value
+    }
+
+    private func converseUntilEnded() async {
         guard let connector else {
+            state.withLock { $0.ending = .failed }
             logger.warning("No OPENAI_API_KEY: ending the stream so the caller hears the apology")
             await finish()
             return
@@ -176,6 +188,7 @@ package final class CallSession: Sendable {
                 try await self.converse(machine: machine, writer: writer, events: events)
             }
         } catch  where !Task.isCancelled {
+            state.withLock { $0.ending = $0.ending ?? .failed }
             logger.error("Realtime session failed", metadata: ["reason": "\(error)"])
         } catch {}
         // Cancelled means the Twilio side ended the call and is closing the stream itself, perhaps with an error
@@ -235,6 +248,12 @@ package final class CallSession: Sendable {
             }
         case .report(let report):
             log(report)
+            switch report {
+            case .callerSaid(let text): await journal?.record(.callerSaid(text))
+            case .assistantSaid(let text): await journal?.record(.assistantSaid(text))
+            case .usage(_, let usage): await journal?.record(.usage(usage))
+            default: break
+            }
         case .runTool(let invocation):
             logger.error("A tool call was not started", metadata: ["tool": "\(invocation.name)"])
         case .controlCall(let tool, let callID):
@@ -283,8 +302,10 @@ package final class CallSession: Sendable {
                 guard let callController else { throw ToolError("No call controller") }
                 try await callController.transfer(callSid: start.callSid)
             }
+            state.withLock { $0.ending = tool == .endCall ? .assistantHungUp : .transferred }
         } catch {
             logger.error("Call control failed", metadata: ["tool": "\(tool.rawValue)", "reason": "\(error)"])
+            if tool == .endCall { state.withLock { $0.ending = .assistantHungUp } }
             if tool == .transferToHuman {
                 let actions = state.withLock {
                     $0.machine?.callControlFailed(
@@ -318,6 +339,9 @@ package final class CallSession: Sendable {
                     "outcome": "\(outcome.label)",
                     "latency_ms": "\(Self.milliseconds(elapsed))",
                 ]
+            )
+            await self.journal?.record(
+                .tool(name: invocation.name, milliseconds: Int(Self.milliseconds(elapsed)), outcome: outcome)
             )
             guard !Task.isCancelled else { return }
             do {

@@ -1,6 +1,7 @@
 import Booking
 import BookingMCP
 import CallBridge
+import CallRecords
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
@@ -14,6 +15,7 @@ package func buildApplication(
     tools: any ToolProvider = InMemoryToolProvider(),
     bookingMCP: BookingMCPRoutes? = nil,
     outbox: (any BookingStore)? = nil,
+    callRecords: (any CallRecordStore)? = nil,
     logger: Logger
 ) -> some ApplicationProtocol {
     for warning in configuration.startupWarnings {
@@ -30,7 +32,8 @@ package func buildApplication(
         configuration: configuration,
         callRegistry: callRegistry,
         urlResolver: urlResolver,
-        validator: validator
+        validator: validator,
+        callRecords: callRecords
     ).addRoutes(
         to: router.group("voice").add(
             middleware: TwilioWebhookAuthenticator(validator: validator, urlResolver: urlResolver)
@@ -49,7 +52,8 @@ package func buildApplication(
                     transferNumber: configuration.transferNumber,
                     callerID: configuration.twilioPhoneNumber
                 )
-            }
+            },
+            callRecords: callRecords
         )
     ).addRoutes(to: router)
 

@@ -1,4 +1,5 @@
 import CallBridge
+import CallRecords
 import Logging
 import RealtimeAPI
 import TwilioMedia
@@ -11,12 +12,18 @@ package struct CallSessionFactory: Sendable {
     let tools: any ToolProvider
     /// `nil` without Twilio REST credentials: `end_call` then only closes the stream, and transfers are off.
     let callController: (any CallController)?
+    /// Where each call's record is written; `nil` keeps no records.
+    let callRecords: (any CallRecordStore)?
+    let tokenPrices: TokenPrices
 
     package init(
         serverConfiguration: VoiceServerConfiguration,
         tools: any ToolProvider,
-        callController: (any CallController)?
+        callController: (any CallController)?,
+        callRecords: (any CallRecordStore)? = nil
     ) {
+        self.callRecords = callRecords
+        self.tokenPrices = serverConfiguration.tokenPrices
         var callControl: Set<CallControlTool> = [.endCall]
         if callController != nil, serverConfiguration.transferNumber != nil { callControl.insert(.transferToHuman) }
         self.configuration = CallSession.Configuration(
@@ -51,6 +58,9 @@ package struct CallSessionFactory: Sendable {
             connector: connector,
             tools: tools,
             callController: callController,
+            journal: callRecords.map {
+                CallRecordJournal(store: $0, callSid: start.callSid, prices: tokenPrices, logger: logger)
+            },
             twilio: twilio,
             logger: logger
         )

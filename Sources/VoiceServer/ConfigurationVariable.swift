@@ -14,6 +14,7 @@ package enum ConfigurationVariable: String, CaseIterable, Sendable {
     case openAIModel = "OPENAI_MODEL"
     case openAIVoice = "OPENAI_VOICE"
     case openAITranscriptionModel = "OPENAI_TRANSCRIPTION_MODEL"
+    case openAITokenPrices = "OPENAI_TOKEN_PRICES"
     case toolTimeoutSeconds = "TOOL_TIMEOUT_SECONDS"
     case mcpServerURL = "MCP_SERVER_URL"
     case mcpServerToken = "MCP_SERVER_TOKEN"

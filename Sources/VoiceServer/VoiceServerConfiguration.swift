@@ -1,4 +1,5 @@
 import Booking
+import CallRecords
 import Configuration
 import Foundation
 import Logging
@@ -52,6 +53,8 @@ package struct VoiceServerConfiguration: Sendable {
     package var openAIVoice: String = "marin"
     /// Transcribes the caller for the call record; `none` turns it off.
     package var openAITranscriptionModel: String? = "gpt-realtime-whisper"
+    /// Dollars per million tokens, for the estimated cost in call records.
+    package var tokenPrices = TokenPrices()
     /// How long a tool call may take before the assistant is told it failed.
     package var toolDeadline: Duration = .seconds(8)
 
@@ -156,6 +159,9 @@ package struct VoiceServerConfiguration: Sendable {
         if let model = values[.openAITranscriptionModel] {
             self.openAITranscriptionModel = model.lowercased() == "none" ? nil : model
         }
+        if let text = values[.openAITokenPrices] {
+            self.tokenPrices = try Self.tokenPrices(from: text)
+        }
         if let text = values[.toolTimeoutSeconds] {
             guard let seconds = Double(text), seconds > 0, seconds <= 120 else {
                 throw ConfigurationError(
@@ -248,6 +254,33 @@ package struct VoiceServerConfiguration: Sendable {
             )
         }
         return warnings
+    }
+
+    /// `audio_in=32,cached_in=0.4,audio_out=64,text_in=4,text_out=16`: any of them, dollars per million tokens.
+    private static func tokenPrices(from text: String) throws(ConfigurationError) -> TokenPrices {
+        var prices = TokenPrices()
+        for pair in text.split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, let price = Double(parts[1]), price >= 0 else {
+                throw ConfigurationError(
+                    variable: ConfigurationVariable.openAITokenPrices.name,
+                    problem: "must be name=dollars pairs separated by commas, such as audio_in=32,audio_out=64"
+                )
+            }
+            switch parts[0] {
+            case "audio_in": prices.audioInput = price
+            case "cached_in": prices.cachedInput = price
+            case "audio_out": prices.audioOutput = price
+            case "text_in": prices.textInput = price
+            case "text_out": prices.textOutput = price
+            default:
+                throw ConfigurationError(
+                    variable: ConfigurationVariable.openAITokenPrices.name,
+                    problem: "knows audio_in, cached_in, audio_out, text_in and text_out, not \"\(parts[0])\""
+                )
+            }
+        }
+        return prices
     }
 
     private static func database(from text: String) throws(ConfigurationError) -> Database {

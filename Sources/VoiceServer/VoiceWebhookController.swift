@@ -1,3 +1,4 @@
+import CallRecords
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -11,6 +12,8 @@ package struct VoiceWebhookController: Sendable {
     let callRegistry: CallRegistry
     let urlResolver: PublicURLResolver
     let validator: TwilioSignatureValidator?
+    /// Where calls are recorded; `nil` keeps no records.
+    var callRecords: (any CallRecordStore)? = nil
 
     package func addRoutes(to group: RouterGroup<VoiceRequestContext>) {
         group.post("incoming", use: incoming)
@@ -38,6 +41,14 @@ package struct VoiceWebhookController: Sendable {
         let from = parameters["From"]
         let to = parameters["To"]
         await callRegistry.callAnswered(callSid: callSid, from: from, to: to)
+        do {
+            try await callRecords?.callStarted(callSid: callSid, caller: from, at: Date())
+        } catch {
+            context.logger.warning(
+                "Call record not started",
+                metadata: ["call_sid": "\(callSid)", "reason": "\(error)"]
+            )
+        }
         context.logger.info(
             "Incoming call",
             metadata: [
@@ -77,6 +88,18 @@ package struct VoiceWebhookController: Sendable {
             receivedAt: Date()
         )
         await callRegistry.statusReceived(callSid: callSid, update: update)
+        do {
+            try await callRecords?.append(
+                .status(callStatus, durationSeconds: update.durationSeconds),
+                callSid: callSid,
+                at: update.receivedAt
+            )
+        } catch {
+            context.logger.warning(
+                "Call status not recorded",
+                metadata: ["call_sid": "\(callSid)", "reason": "\(error)"]
+            )
+        }
         context.logger.info(
             "Call status",
             metadata: ["call_sid": "\(callSid)", "status": "\(callStatus)"]

@@ -43,6 +43,7 @@ struct ServeCommand: AsyncParsableCommand {
             tools: tools,
             bookingMCP: bookingSystem?.routes,
             outbox: bookingSystem?.store,
+            callRecords: bookingSystem?.store,
             logger: logger
         )
         // The text sender stops first at shutdown, then the server.

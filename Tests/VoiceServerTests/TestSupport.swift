@@ -1,5 +1,6 @@
 import Booking
 import CallBridge
+import CallRecords
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -120,6 +121,7 @@ func withVoiceServer<Value: Sendable>(
     logs: LogRecorder = LogRecorder(),
     tools: any ToolProvider = InMemoryToolProvider(),
     outbox: (any BookingStore)? = nil,
+    callRecords: (any CallRecordStore)? = nil,
     _ test: @escaping @Sendable (any TestClientProtocol, CallRegistry) async throws -> Value
 ) async throws -> Value {
     var environment = environment
@@ -132,6 +134,7 @@ func withVoiceServer<Value: Sendable>(
         callRegistry: registry,
         tools: tools,
         outbox: outbox,
+        callRecords: callRecords,
         logger: logs.logger
     )
     return try await app.test(mode) { client in
@@ -179,6 +182,7 @@ func withCallServer<Value: Sendable>(
     environment: [String: String] = TestValues.environment,
     logs: LogRecorder = LogRecorder(),
     tools: any ToolProvider = InMemoryToolProvider(),
+    callRecords: (any CallRecordStore)? = nil,
     _ test: @escaping @Sendable (any TestClientProtocol, CallRegistry, FakeRealtimeServer) async throws -> Value
 ) async throws -> Value {
     var options = realtimeOptions
@@ -187,7 +191,13 @@ func withCallServer<Value: Sendable>(
         var environment = environment
         environment["OPENAI_REALTIME_URL"] = realtime.url.absoluteString
         environment["OPENAI_API_KEY"] = options.apiKey
-        return try await withVoiceServer(.live, environment: environment, logs: logs, tools: tools) {
+        return try await withVoiceServer(
+            .live,
+            environment: environment,
+            logs: logs,
+            tools: tools,
+            callRecords: callRecords
+        ) {
             client,
             registry in
             try await test(client, registry, realtime)

@@ -1,6 +1,9 @@
 import Booking
+import BookingSQL
 import CallBridge
+import CallRecords
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
 import Logging
 import MCPClient
@@ -38,7 +41,8 @@ extension CallTests {
                     script: script,
                     environment: environment,
                     logs: logs,
-                    tools: tools
+                    tools: tools,
+                    callRecords: system.store
                 ) { client, _, realtime in
                     try await test(CallContext(client: client, realtime: realtime, twilio: twilio, system: system))
                 }
@@ -67,6 +71,18 @@ extension CallTests {
         var date = CalendarDate(Date(), in: TimeZone(identifier: "America/New_York")!).adding(days: 2)
         while date.weekday == .sunday { date = date.adding(days: 1) }
         return date
+    }
+
+    /// The call's record once the session has written how the call ended.
+    static func finishedRecord(_ call: CallContext) async throws -> CallRecord {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            if let record = try await call.system.store.callRecord(callSid: callSid), record.outcome != nil {
+                return record
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return try #require(try await call.system.store.callRecord(callSid: callSid))
     }
 
     static func isError(_ output: String) -> Bool {
@@ -179,6 +195,42 @@ extension CallTests {
             }
             #expect(latencies.count == 3)
             print("tool round trip through the embedded MCP server: \(latencies.joined(separator: ", "))")
+
+            // Twilio's final status callback closes the record.
+            let completed =
+                TestValues.incomingCallForm(callSid: Self.callSid).map {
+                    $0.name == "CallStatus" ? (name: "CallStatus", value: "completed") : $0
+                } + [("CallDuration", "9")]
+            let answer = try await call.client.postForm(
+                "/voice/status",
+                fields: completed,
+                signedFor: TestValues.publicBaseURL + "/voice/status"
+            )
+            #expect(answer.status == .ok || answer.status == .noContent)
+            // The session writes the outcome as it ends, just after the stream closed.
+            var record = try #require(try await call.system.store.callRecord(callSid: Self.callSid))
+            let deadline = ContinuousClock.now + .seconds(5)
+            while record.outcome == nil, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+                record = try #require(try await call.system.store.callRecord(callSid: Self.callSid))
+            }
+            #expect(record.caller == TestValues.callerNumber)
+            #expect(record.statusHistory.map(\.status) == ["completed"])
+            #expect(record.durationSeconds == 9)
+            #expect(record.toolCalls.map(\.name) == ["check_availability", "create_booking", "send_confirmation"])
+            let allOK = record.toolCalls.allSatisfy { $0.ok }
+            #expect(allOK)
+            #expect(
+                record.transcript.filter { $0.speaker == "caller" }.map(\.text).first
+                    == "Do you have a morning free for a two-bedroom?"
+            )
+            #expect(record.transcript.contains { $0.speaker == "assistant" && $0.text.contains("Goodbye") })
+            #expect(record.inputTokens > 0)
+            #expect(record.outputTokens > 0)
+            #expect(record.costMicroDollars > 0)
+            #expect(record.outcome == .booked)
+            #expect(record.jobID == job.id)
+            print("call record: \(record)")
         }
     }
 
@@ -212,6 +264,7 @@ extension CallTests {
             #expect(!report.serverClosedFirst)
             #expect(call.twilio.requests.isEmpty)
             #expect(report.clears.count == 1)
+            #expect(try await Self.finishedRecord(call).outcome == .endedByCaller)
         }
     }
 
@@ -246,6 +299,9 @@ extension CallTests {
             #expect(update.form["Status"] == nil)
             #expect(report.playedMilliseconds(at: update.receivedAt) >= 900 - 20)
             #expect(report.serverClosedFirst)
+            let record = try await Self.finishedRecord(call)
+            #expect(record.outcome == .transferred)
+            #expect(record.jobID == nil)
         }
     }
 

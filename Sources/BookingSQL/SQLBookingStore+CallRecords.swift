@@ -1,0 +1,124 @@
+import CallRecords
+import Foundation
+import SQLKit
+
+/// Call records live in the booking database, beside the jobs they made.
+extension SQLBookingStore: CallRecordStore {
+    package func callStarted(callSid: String, caller: String?, at: Date) async throws {
+        try await database.raw(
+            """
+            INSERT INTO calls (call_sid, caller, started_at) VALUES (\(bind: callSid), \(bind: caller), \(bind: Self.timestamp(at)))
+            ON CONFLICT (call_sid) DO NOTHING
+            """
+        ).run()
+    }
+
+    package func append(_ event: CallEvent, callSid: String, at: Date) async throws {
+        try await callStarted(callSid: callSid, caller: nil, at: at)
+        let id = UUID().uuidString.lowercased()
+        let time = Self.timestamp(at)
+        switch event {
+        case .status(let status, let duration):
+            try await insertEvent(id: id, callSid: callSid, at: time, kind: "status", name: status, number: duration)
+            let ended = ["completed", "busy", "failed", "no-answer", "canceled"].contains(status)
+            try await database.raw(
+                """
+                UPDATE calls SET status = \(bind: status),
+                duration_seconds = COALESCE(\(bind: duration), duration_seconds),
+                ended_at = CASE WHEN \(bind: ended ? 1 : 0) = 1 THEN COALESCE(ended_at, \(bind: time)) ELSE ended_at END
+                WHERE call_sid = \(bind: callSid)
+                """
+            ).run()
+        case .callerSaid(let text):
+            try await insertEvent(id: id, callSid: callSid, at: time, kind: "caller", text: text)
+        case .assistantSaid(let text):
+            try await insertEvent(id: id, callSid: callSid, at: time, kind: "assistant", text: text)
+        case .tool(let name, let latency, let ok):
+            try await insertEvent(id: id, callSid: callSid, at: time, kind: "tool", name: name, number: latency, ok: ok)
+        case .usage(let input, let output, let cost):
+            try await database.raw(
+                """
+                UPDATE calls SET input_tokens = input_tokens + \(bind: input),
+                output_tokens = output_tokens + \(bind: output),
+                cost_micro_dollars = cost_micro_dollars + \(bind: cost)
+                WHERE call_sid = \(bind: callSid)
+                """
+            ).run()
+        case .outcome(let outcome, let jobID):
+            try await insertEvent(id: id, callSid: callSid, at: time, kind: "outcome", name: outcome.rawValue)
+            try await database.raw(
+                """
+                UPDATE calls SET outcome = \(bind: outcome.rawValue), job_id = COALESCE(\(bind: jobID), job_id),
+                ended_at = COALESCE(ended_at, \(bind: time))
+                WHERE call_sid = \(bind: callSid)
+                """
+            ).run()
+        }
+    }
+
+    package func callRecord(callSid: String) async throws -> CallRecord? {
+        guard let row = try await database.raw("SELECT * FROM calls WHERE call_sid = \(bind: callSid)").first() else {
+            return nil
+        }
+        var record = CallRecord(
+            callSid: callSid,
+            caller: try row.decode(column: "caller", as: String?.self),
+            startedAt: try Self.date(fromTimestamp: row.decode(column: "started_at", as: String.self)),
+            endedAt: try row.decode(column: "ended_at", as: String?.self).map(Self.date(fromTimestamp:)),
+            durationSeconds: try row.decode(column: "duration_seconds", as: Int?.self),
+            status: try row.decode(column: "status", as: String?.self),
+            inputTokens: try row.decode(column: "input_tokens", as: Int.self),
+            outputTokens: try row.decode(column: "output_tokens", as: Int.self),
+            costMicroDollars: try row.decode(column: "cost_micro_dollars", as: Int.self),
+            outcome: try row.decode(column: "outcome", as: String?.self).flatMap(CallOutcome.init(rawValue:)),
+            jobID: try row.decode(column: "job_id", as: String?.self)
+        )
+        let events = try await database.raw(
+            "SELECT * FROM call_events WHERE call_sid = \(bind: callSid) ORDER BY at, id"
+        ).all()
+        for event in events {
+            let at = try Self.date(fromTimestamp: event.decode(column: "at", as: String.self))
+            let name = try event.decode(column: "name", as: String?.self) ?? ""
+            let text = try event.decode(column: "text", as: String?.self) ?? ""
+            switch try event.decode(column: "kind", as: String.self) {
+            case "status":
+                record.statusHistory.append(.init(status: name, at: at))
+            case "caller", "assistant":
+                record.transcript.append(
+                    .init(speaker: try event.decode(column: "kind", as: String.self), text: text, at: at)
+                )
+            case "tool":
+                record.toolCalls.append(
+                    .init(
+                        name: name,
+                        latencyMilliseconds: try event.decode(column: "number", as: Int?.self) ?? 0,
+                        ok: (try event.decode(column: "ok", as: Int?.self) ?? 0) == 1,
+                        at: at
+                    )
+                )
+            default:
+                break
+            }
+        }
+        return record
+    }
+
+    private func insertEvent(
+        id: String,
+        callSid: String,
+        at: String,
+        kind: String,
+        name: String? = nil,
+        text: String? = nil,
+        number: Int? = nil,
+        ok: Bool? = nil
+    ) async throws {
+        try await database.raw(
+            """
+            INSERT INTO call_events (id, call_sid, at, kind, name, text, number, ok) VALUES
+            (\(bind: id), \(bind: callSid), \(bind: at), \(bind: kind), \(bind: name), \(bind: text), \(bind: number),
+            \(bind: ok.map { $0 ? 1 : 0 }))
+            """
+        ).run()
+    }
+}

@@ -1,0 +1,27 @@
+import RealtimeAPI
+
+/// Where a call's session reports what happened on it, for the call record.
+package protocol CallJournal: Sendable {
+    func record(_ entry: CallJournalEntry) async
+}
+
+package enum CallJournalEntry: Sendable, Equatable {
+    case callerSaid(String)
+    case assistantSaid(String)
+    case usage(RealtimeUsage)
+    /// A tool call and what came of it; `output` is what the model read.
+    case tool(name: String, milliseconds: Int, outcome: ToolRunner.Outcome)
+    /// The session is over, and this is how.
+    case ended(CallEnding)
+}
+
+package enum CallEnding: Sendable, Equatable {
+    /// `end_call`: the assistant said goodbye and hung up.
+    case assistantHungUp
+    /// `transfer_to_human` went through.
+    case transferred
+    /// Twilio ended the stream: the caller hung up (or the call was ended elsewhere).
+    case callerHungUp
+    /// The assistant could not be reached, or the session broke.
+    case failed
+}

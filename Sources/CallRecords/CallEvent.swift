@@ -1,0 +1,28 @@
+/// Something that happened on a call, as the call record keeps it.
+package enum CallEvent: Sendable, Equatable {
+    /// A status callback from Twilio (`ringing`, `in-progress`, `completed`, …), with the duration on the last one.
+    case status(String, durationSeconds: Int?)
+    /// A line of the caller's, from the input transcription.
+    case callerSaid(String)
+    /// A line of the assistant's, from its output transcript.
+    case assistantSaid(String)
+    /// A tool call: its name, how long it took, and whether it succeeded.
+    case tool(name: String, latencyMilliseconds: Int, ok: Bool)
+    /// The tokens of one response and what they cost, in millionths of a dollar.
+    case usage(inputTokens: Int, outputTokens: Int, costMicroDollars: Int)
+    /// How the call ended, and the job it booked if any.
+    case outcome(CallOutcome, jobID: String?)
+}
+
+package enum CallOutcome: String, Sendable, Equatable, Codable {
+    /// A move was booked on the call.
+    case booked
+    /// The assistant handed the call to a person.
+    case transferred
+    /// The assistant said goodbye and hung up.
+    case endedByAssistant = "ended_by_assistant"
+    /// The caller hung up.
+    case endedByCaller = "ended_by_caller"
+    /// The call could not be served (the assistant was unreachable, or the session broke).
+    case failed
+}

@@ -1,0 +1,92 @@
+import Foundation
+
+/// Everything kept about one call, for the company to look at afterwards.
+package struct CallRecord: Sendable, Equatable {
+    package struct StatusChange: Sendable, Equatable {
+        package var status: String
+        package var at: Date
+
+        package init(status: String, at: Date) {
+            self.status = status
+            self.at = at
+        }
+    }
+
+    package struct ToolCallEntry: Sendable, Equatable {
+        package var name: String
+        package var latencyMilliseconds: Int
+        package var ok: Bool
+        package var at: Date
+
+        package init(name: String, latencyMilliseconds: Int, ok: Bool, at: Date) {
+            self.name = name
+            self.latencyMilliseconds = latencyMilliseconds
+            self.ok = ok
+            self.at = at
+        }
+    }
+
+    package struct Line: Sendable, Equatable {
+        /// `caller` or `assistant`.
+        package var speaker: String
+        package var text: String
+        package var at: Date
+
+        package init(speaker: String, text: String, at: Date) {
+            self.speaker = speaker
+            self.text = text
+            self.at = at
+        }
+    }
+
+    package var callSid: String
+    /// E.164, stored whole (logs mask it).
+    package var caller: String?
+    package var startedAt: Date
+    package var endedAt: Date?
+    package var durationSeconds: Int?
+    package var status: String?
+    package var statusHistory: [StatusChange]
+    package var toolCalls: [ToolCallEntry]
+    package var transcript: [Line]
+    package var inputTokens: Int
+    package var outputTokens: Int
+    package var costMicroDollars: Int
+    package var outcome: CallOutcome?
+    package var jobID: String?
+
+    package init(
+        callSid: String,
+        caller: String?,
+        startedAt: Date,
+        endedAt: Date? = nil,
+        durationSeconds: Int? = nil,
+        status: String? = nil,
+        statusHistory: [StatusChange] = [],
+        toolCalls: [ToolCallEntry] = [],
+        transcript: [Line] = [],
+        inputTokens: Int = 0,
+        outputTokens: Int = 0,
+        costMicroDollars: Int = 0,
+        outcome: CallOutcome? = nil,
+        jobID: String? = nil
+    ) {
+        self.callSid = callSid
+        self.caller = caller
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.durationSeconds = durationSeconds
+        self.status = status
+        self.statusHistory = statusHistory
+        self.toolCalls = toolCalls
+        self.transcript = transcript
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+        self.costMicroDollars = costMicroDollars
+        self.outcome = outcome
+        self.jobID = jobID
+    }
+
+    /// The estimated cost in dollars.
+    package var estimatedCostDollars: Double { Double(costMicroDollars) / 1_000_000 }
+}
