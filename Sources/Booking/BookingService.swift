@@ -288,15 +288,58 @@ package struct BookingService: Sendable {
         }
     }
 
-    /// Plain GSM-7 text (ASCII only), under two SMS segments.
+    /// Two GSM-7 segments: longer texts are split into more, and billed for each.
+    package static let maximumConfirmationLength = 306
+
+    /// Plain GSM-7 text in at most two segments: characters outside GSM-7's basic set are replaced, and long
+    /// addresses are shortened (the job number, date, window and estimate are always whole).
     package func confirmationText(for job: Job) -> String {
         let window = job.window == .morning ? "morning (8am-12pm)" : "afternoon (1pm-5pm)"
-        let text = """
-            \(businessName): your move \(job.id) is booked for \(job.date.spoken), \(window). \
-            From \(job.pickupAddress) to \(job.dropoffAddress). \
-            Estimate \(PriceEstimate.dollars(job.priceEstimateCents)). To change it, call us and quote \(job.id).
-            """
-        return String(text.unicodeScalars.map { $0.isASCII ? Character($0) : "?" })
+        func text(pickup: String, dropoff: String) -> String {
+            Self.gsm7(
+                "\(businessName): your move \(job.id) is booked for \(job.date.spoken), \(window). "
+                    + "From \(pickup) to \(dropoff). Estimate \(PriceEstimate.dollars(job.priceEstimateCents)). "
+                    + "To change it, call us and quote \(job.id)."
+            )
+        }
+        let whole = text(pickup: job.pickupAddress, dropoff: job.dropoffAddress)
+        let excess = whole.count - Self.maximumConfirmationLength
+        guard excess > 0 else { return whole }
+        // Both addresses give up the same share, each keeping at least its first few characters.
+        let pickup = Self.gsm7(job.pickupAddress)
+        let dropoff = Self.gsm7(job.dropoffAddress)
+        let cut = (excess + 1) / 2 + 3
+        func shortened(_ address: String) -> String {
+            address.count - cut >= 8
+                ? String(address.prefix(address.count - cut)) + "..." : String(address.prefix(8)) + "..."
+        }
+        return String(
+            text(pickup: shortened(pickup), dropoff: shortened(dropoff)).prefix(Self.maximumConfirmationLength)
+        )
+    }
+
+    /// GSM 03.38's basic character set, as far as plain text needs it; anything else becomes a near equivalent or
+    /// `?`, so that the message is not sent as UCS-2 (70 characters a segment).
+    static func gsm7(_ text: String) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "[", "{": result += "("
+            case "]", "}": result += ")"
+            case "\\": result += "/"
+            case "|": result += "-"
+            case "^", "~": result += "-"
+            case "`", "\u{2018}", "\u{2019}": result += "'"
+            case "\u{201C}", "\u{201D}": result += "\""
+            case "\u{2013}", "\u{2014}": result += "-"
+            case "\n", "\r": result += " "
+            case _ where scalar.isASCII && scalar.value >= 0x20: result.unicodeScalars.append(scalar)
+            case "é", "è", "ü", "ö", "ä", "ñ", "à", "ì", "ò", "ù", "Ä", "Ö", "Ñ", "Ü", "Å", "å", "Æ", "æ", "ß", "É":
+                result.unicodeScalars.append(scalar)
+            default: result += "?"
+            }
+        }
+        return result
     }
 
     /// E.164: `+` and digits; a 10-digit US number gets `+1`.
