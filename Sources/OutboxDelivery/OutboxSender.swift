@@ -25,7 +25,9 @@ package actor OutboxSender: Service, MessageDelivery {
         package var maximumRetryDelay: Duration = .seconds(60)
         /// How often the outbox is read for messages that are due.
         package var pollInterval: Duration = .seconds(1)
-        /// A message left `claimed` this long (its sender crashed, or is very slow) is looked up at Twilio.
+        /// A message left `claimed` this long (its sender crashed) is looked up at Twilio. Longer than a live sender
+        /// can hold a claim (a send and a lookup, 10 s each at most), so that another instance's send in progress
+        /// is never taken for a crash.
         package var claimTimeout: Duration = .seconds(30)
 
         package init(from: String, statusCallback: String?) {
@@ -57,9 +59,8 @@ package actor OutboxSender: Service, MessageDelivery {
 
     // MARK: Service
 
-    /// Sends due messages until graceful shutdown, starting with any a previous run left `claimed`.
+    /// Sends due messages until graceful shutdown, and looks up messages a crashed sender left `claimed`.
     package func run() async throws {
-        await resolveClaimed(olderThan: .zero)
         while !Task.isCancelledOrShuttingDown {
             await sendDue()
             await resolveClaimed(olderThan: configuration.claimTimeout)
@@ -198,8 +199,13 @@ package actor OutboxSender: Service, MessageDelivery {
         accepted.lastError = nil
         accepted.nextAttemptAt = nil
         accepted.updatedAt = now()
-        // A status callback can only follow once the SID is known, so nothing else changes a claimed row.
-        _ = try await store.updateOutboxMessage(accepted, expectedStatus: OutboxMessage.Status.claimed)
+        // A status callback can only follow once the SID is known, so normally nothing else changes a claimed row.
+        // If something did (a sender that took this one for crashed), the SID is still written: it must not be lost.
+        if try await store.updateOutboxMessage(accepted, expectedStatus: OutboxMessage.Status.claimed) == nil,
+            let current = try await store.outboxMessage(id: claimed.id), current.twilioSid == nil
+        {
+            _ = try await store.updateOutboxMessage(accepted, expectedStatus: current.status)
+        }
     }
 
     private func retryLater(_ claimed: OutboxMessage, reason: String) async throws -> DeliveryOutcome {

@@ -42,6 +42,8 @@ struct OutboxSenderTests {
                 configuration.firstRetryDelay = .milliseconds(20)
                 configuration.maximumRetryDelay = .milliseconds(50)
                 configuration.pollInterval = .milliseconds(20)
+                // A sender started after a crash looks up what was left claimed straight away.
+                configuration.claimTimeout = .zero
                 configuration.maximumAttempts = maximumAttempts
                 let senderConfiguration = configuration
                 let makeSender: @Sendable () -> OutboxSender = {
