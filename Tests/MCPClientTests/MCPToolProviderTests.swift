@@ -103,11 +103,7 @@ struct MCPToolProviderTests {
         }
         let mcpServer = try #require(server.servers.value.last)
         try await mcpServer.notify(ToolListChangedNotification.message())
-        let deadline = ContinuousClock.now + .seconds(5)
-        while try await provider.tools().count != 4, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        #expect(try await provider.tools().map(\.name).last == "extra")
+        #expect(try await eventually { try await provider.tools().map(\.name).last == "extra" })
         await provider.close()
     }
 
@@ -151,11 +147,7 @@ struct MCPToolProviderTests {
         #expect(await provider.isConnected == false)
 
         server.reachable.withLock { $0 = true }
-        let deadline = ContinuousClock.now + .seconds(5)
-        while await !provider.isConnected, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        #expect(await provider.isConnected)
+        #expect(try await eventually { await provider.isConnected })
         #expect(await provider.reconnectCount == 1)
         #expect(try await provider.tools().map(\.name) == ["lookup", "book", "refuse"])
         #expect(try await provider.call(Self.call("lookup", #"{"key":"k"}"#)) == #"{"key":"k","value":42}"#)

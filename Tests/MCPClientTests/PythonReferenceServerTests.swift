@@ -5,6 +5,7 @@ import MCP
 import MCPClient
 import RealtimeAPI
 import Testing
+import VoiceTesting
 
 /// Our client against the official Python MCP SDK's server (`Tests/Interop/mcp_reference_server.py`), once
 /// answering with JSON bodies and once with event streams. `.ci/run` installs the SDK and sets `MCP_INTEROP_PYTHON`.
@@ -52,13 +53,7 @@ struct PythonReferenceServerTests {
             if mode == "sse" {
                 // The notification arrives on the request's event stream; the list is read again.
                 #expect(try await provider.call(Self.call("register_extra_tool", "{}")).contains("registered"))
-                let deadline = ContinuousClock.now + .seconds(5)
-                while try await !provider.tools().contains(where: { $0.name == "extra" }),
-                    ContinuousClock.now < deadline
-                {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
-                #expect(try await provider.tools().contains { $0.name == "extra" })
+                #expect(try await eventually { try await provider.tools().contains { $0.name == "extra" } })
             }
             await provider.close()
         }

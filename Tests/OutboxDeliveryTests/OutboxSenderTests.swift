@@ -205,10 +205,7 @@ struct OutboxSenderTests {
 
             let restarted = setup.makeSender()
             let running = Task { try await restarted.run() }
-            let deadline = ContinuousClock.now + .seconds(5)
-            while try await Self.stored(setup, message).twilioSid == nil, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(10))
-            }
+            _ = try await eventually { try await Self.stored(setup, message).twilioSid != nil }
             running.cancel()
             #expect(setup.twilio.messages.count == 1)
             #expect(try await Self.stored(setup, message).twilioSid == setup.twilio.messages.first?.sid)
@@ -219,13 +216,11 @@ struct OutboxSenderTests {
         try await Self.withOutbox(maximumAttempts: 3) { setup in
             setup.twilio.failNext(.init(status: 503, message: "Service Unavailable"), count: 10)
             let message = try await Self.confirmation(setup)
-            let deadline = ContinuousClock.now + .seconds(5)
-            var row = try await Self.stored(setup, message)
-            while row.status != "failed", ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(30))
+            _ = try await eventually(every: .milliseconds(30)) {
                 await setup.sender.sendDue()
-                row = try await Self.stored(setup, message)
+                return try await Self.stored(setup, message).status == "failed"
             }
+            let row = try await Self.stored(setup, message)
             #expect(row.status == "failed")
             #expect(row.attempts == 3)
             #expect(row.lastError?.contains("gave up after 3 attempts") == true)

@@ -120,11 +120,7 @@ struct RemoteBookingToolsTests {
             }
             #expect(await provider.isConnected == false)
             try await Self.serve(system, port: port) {
-                let deadline = ContinuousClock.now + .seconds(20)
-                while await !provider.isConnected, ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
-                #expect(await provider.isConnected)
+                #expect(try await eventually(timeout: .seconds(20)) { await provider.isConnected })
                 #expect(await provider.reconnectCount == 1)
                 let jobs = try await provider.call(Self.call("get_job_details", "{}", callID: "c3"))
                 #expect(jobs.contains(#""jobs":[]"#))

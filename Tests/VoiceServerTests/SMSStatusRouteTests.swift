@@ -26,19 +26,7 @@ struct SMSStatusRouteTests {
         logger.logLevel = .warning
         let system = try await BookingSystem.open(configuration: configuration, logger: logger)
         do {
-            var date = system.service.today.adding(days: 2)
-            while date.weekday == .sunday { date = date.adding(days: 1) }
-            let (job, _) = try await system.service.createBooking(
-                .init(
-                    customerName: "Dana Whitfield",
-                    phone: TestValues.callerNumber,
-                    pickupAddress: "12 Grand St",
-                    dropoffAddress: "400 W 57th St",
-                    date: date.iso,
-                    window: .afternoon,
-                    homeSize: .studio
-                )
-            )
+            let job = try await system.service.bookTestMove()
             var message = try await system.service.confirmation(jobID: job.id, resend: false).message
             message.status = "queued"
             message.twilioSid = sid

@@ -26,20 +26,7 @@ struct SendConfirmationToolTests {
             logger.logLevel = .error
             let system = try await BookingSystem.open(configuration: configuration, logger: logger)
             do {
-                var date = system.service.today.adding(days: 2)
-                while date.weekday == .sunday { date = date.adding(days: 1) }
-                let (job, _) = try await system.service.createBooking(
-                    .init(
-                        customerName: "Dana Whitfield",
-                        phone: TestValues.callerNumber,
-                        pickupAddress: "12 Grand St",
-                        dropoffAddress: "400 W 57th St",
-                        date: date.iso,
-                        window: .morning,
-                        homeSize: .oneBedroom
-                    )
-                )
-                try await test(system, twilio, job)
+                try await test(system, twilio, try await system.service.bookTestMove())
             } catch {
                 await system.close()
                 throw error
@@ -119,11 +106,7 @@ struct SendConfirmationToolTests {
             let messageID = try #require(
                 try await system.store.latestOutboxMessage(jobID: job.id, kind: BookingService.confirmationKind)?.id
             )
-            let deadline = ContinuousClock.now + .seconds(5)
-            while try await system.store.outboxMessage(id: messageID)?.twilioSid == nil, ContinuousClock.now < deadline
-            {
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            _ = try await eventually { try await system.store.outboxMessage(id: messageID)?.twilioSid != nil }
             #expect(try await system.store.outboxMessage(id: messageID)?.twilioSid == twilio.messages.first?.sid)
         }
     }

@@ -63,6 +63,25 @@ enum TestValues {
     }
 }
 
+extension BookingService {
+    /// A move booked for the caller in `TestValues`, on the first working day from the day after tomorrow.
+    func bookTestMove() async throws -> Job {
+        var date = today.adding(days: 2)
+        while policy.closedWeekdays.contains(date.weekday) { date = date.adding(days: 1) }
+        return try await createBooking(
+            BookingRequest(
+                customerName: "Dana Whitfield",
+                phone: TestValues.callerNumber,
+                pickupAddress: "12 Grand St",
+                dropoffAddress: "400 W 57th St",
+                date: date.iso,
+                window: .morning,
+                homeSize: .oneBedroom
+            )
+        ).job
+    }
+}
+
 /// Collects every log entry, so tests can check what was (and was not) logged.
 final class LogRecorder: Sendable {
     struct Entry: Sendable {

@@ -75,14 +75,12 @@ extension CallTests {
 
     /// The call's record once the session has written how the call ended.
     static func finishedRecord(_ call: CallContext) async throws -> CallRecord {
-        let deadline = ContinuousClock.now + .seconds(5)
-        while ContinuousClock.now < deadline {
-            if let record = try await call.system.store.callRecord(callSid: callSid), record.outcome != nil {
-                return record
-            }
-            try await Task.sleep(for: .milliseconds(20))
+        var record: CallRecord?
+        _ = try await eventually {
+            record = try await call.system.store.callRecord(callSid: callSid)
+            return record?.outcome != nil
         }
-        return try #require(try await call.system.store.callRecord(callSid: callSid))
+        return try #require(record)
     }
 
     static func isError(_ output: String) -> Bool {
@@ -208,12 +206,7 @@ extension CallTests {
             )
             #expect(answer.status == .ok || answer.status == .noContent)
             // The session writes the outcome as it ends, just after the stream closed.
-            var record = try #require(try await call.system.store.callRecord(callSid: Self.callSid))
-            let deadline = ContinuousClock.now + .seconds(5)
-            while record.outcome == nil, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-                record = try #require(try await call.system.store.callRecord(callSid: Self.callSid))
-            }
+            let record = try await Self.finishedRecord(call)
             #expect(record.caller == TestValues.callerNumber)
             #expect(record.statusHistory.map(\.status) == ["completed"])
             #expect(record.durationSeconds == 9)
@@ -371,11 +364,8 @@ extension CallTests {
             // The booking system comes up where the client expects it: the client reconnects on its own.
             let provider = try #require(remote.value)
             try await RemoteBookingToolsTests.serve(call.system, port: port) {
-                let deadline = ContinuousClock.now + .seconds(20)
-                while await !provider.isConnected, ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
-                #expect(await provider.isConnected)
+                let reconnected = try await eventually(timeout: .seconds(20)) { await provider.isConnected }
+                #expect(reconnected)
                 let tool = ToolCall(
                     name: "get_job_details",
                     arguments: "{}",
@@ -383,7 +373,8 @@ extension CallTests {
                     callSid: Self.callSid,
                     callerNumber: TestValues.callerNumber
                 )
-                #expect(try await provider.call(tool).contains(#""jobs":[]"#))
+                let jobs = try await provider.call(tool)
+                #expect(jobs.contains(#""jobs":[]"#))
                 await provider.close()
             }
         }
