@@ -194,7 +194,8 @@ package actor MCPToolProvider: ToolProvider {
             logger.info("MCP server connected", metadata: ["tools": "\(tools.map(\.name).joined(separator: ","))"])
             return client
         } catch {
-            await client.disconnect()
+            // Not awaited: disconnecting fails what is still pending, but must not hold up the next attempt.
+            Task { await client.disconnect() }
             throw error
         }
     }
@@ -316,19 +317,32 @@ package actor MCPToolProvider: ToolProvider {
         }
     }
 
-    private static func withTimeout<Result: Sendable>(
+    /// Runs `operation` until `timeout`, and throws ``MCPConnectTimeout`` then even if the operation ignores
+    /// cancellation (a task group would wait for it): a stuck attempt must not hold up the next one.
+    private static func withTimeout<Value: Sendable>(
         _ timeout: Duration,
-        _ operation: @escaping @Sendable () async throws -> Result
-    ) async throws -> Result {
-        try await withThrowingTaskGroup(of: Result.self) { group in
-            group.addTask { try await operation() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw MCPConnectTimeout(timeout: timeout)
+        _ operation: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
+        let (results, arrival) = AsyncStream.makeStream(of: Result<Value, any Error>.self)
+        let work = Task {
+            do {
+                arrival.yield(.success(try await operation()))
+            } catch {
+                arrival.yield(.failure(error))
             }
-            defer { group.cancelAll() }
-            return try await group.next()!
+            arrival.finish()
         }
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            arrival.yield(.failure(MCPConnectTimeout(timeout: timeout)))
+            arrival.finish()
+        }
+        defer {
+            timer.cancel()
+            work.cancel()
+        }
+        for await result in results { return try result.get() }
+        throw CancellationError()
     }
 }
 
