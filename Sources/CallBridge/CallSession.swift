@@ -140,8 +140,9 @@ package final class CallSession: Sendable {
             return state.ending ?? .callerHungUp
         }
         // Written even though the call's task is being cancelled: the outcome must not be lost with it.
-        let journal = self.journal
-        await Task { await journal?.record(.ended(ending)) }.value
+        if let journal {
+            await Task { await journal.record(.ended(ending)) }.value
+        }
     }
 
     private func converseUntilEnded() async {
