@@ -155,6 +155,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -177,6 +178,24 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // `voice-server simulate`: one whole booking call, offline, through the real server and the fakes.
+        .target(
+            name: "VoiceSimulation",
+            dependencies: [
+                "Booking",
+                "BookingSQL",
+                "CallRecords",
+                "MCPClient",
+                "TwilioMedia",
+                "VoiceServer",
+                "VoiceTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources/CallerUtterances")],
             swiftSettings: swiftSettings
         ),
         // Load generators and measurements for `voice-server booking-bench` (and, later, `bench`).
@@ -205,6 +224,7 @@ let package = Package(
             dependencies: [
                 "VoiceServer",
                 "VoiceBench",
+                "VoiceSimulation",
                 "BookingMCP",
                 "MCPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -5,6 +5,7 @@ import CallRecords
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import NIOCore
 import TwilioMedia
 import TwilioREST
 
@@ -16,6 +17,7 @@ package func buildApplication(
     bookingMCP: BookingMCPRoutes? = nil,
     outbox: (any BookingStore)? = nil,
     callRecords: (any CallRecordStore)? = nil,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
     logger: Logger
 ) -> some ApplicationProtocol {
     for warning in configuration.startupWarnings {
@@ -78,6 +80,7 @@ package func buildApplication(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "voice-server/\(VoiceServerVersion.current)"
         ),
+        onServerRunning: onServerRunning,
         logger: logger
     )
 }

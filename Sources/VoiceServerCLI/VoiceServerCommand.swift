@@ -6,7 +6,9 @@ struct VoiceServerCommand: AsyncParsableCommand {
         commandName: "voice-server",
         abstract: "A phone voice agent for moving companies: Twilio Media Streams bridged to OpenAI Realtime.",
         version: "0.1.0",
-        subcommands: [ServeCommand.self, BookingMCPCommand.self, BookingBenchCommand.self],
+        subcommands: [
+            ServeCommand.self, BookingMCPCommand.self, SimulateCommand.self, BookingBenchCommand.self,
+        ],
         defaultSubcommand: ServeCommand.self
     )
 }

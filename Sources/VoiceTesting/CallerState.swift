@@ -11,6 +11,8 @@ struct CallerState: Sendable {
     var report: CallerReport
     var queue: [Queued] = []
     var speaking = false
+    /// Samples being said by a `say` step, and how many are sent.
+    var utterance: (samples: [UInt8], sent: Int)?
     var hungUp = false
     var serverClosed = false
     var sequenceNumber = 1
@@ -18,6 +20,19 @@ struct CallerState: Sendable {
 
     init(report: CallerReport) {
         self.report = report
+    }
+
+    /// The next 20 ms of the utterance being said, base64, padded with silence; `nil` once it is all sent.
+    mutating func nextUtteranceFrame() -> String? {
+        guard let (samples, sent) = utterance else { return nil }
+        guard sent < samples.count else {
+            utterance = nil
+            return nil
+        }
+        var frame = Array(samples[sent..<min(sent + MuLaw.frameBytes, samples.count)])
+        frame += [UInt8](repeating: MuLaw.silenceByte, count: MuLaw.frameBytes - frame.count)
+        utterance = (samples, sent + MuLaw.frameBytes)
+        return Data(frame).base64EncodedString()
     }
 
     /// Plays up to `bytes` of queued audio; returns the marks reached, which Twilio echoes.

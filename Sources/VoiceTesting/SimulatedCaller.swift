@@ -37,6 +37,8 @@ package struct SimulatedCaller: Sendable {
         case silence(milliseconds: Int)
         /// Speak (a loud tone) for this long.
         case speak(milliseconds: Int)
+        /// Say these µ-law samples (8 kHz), 20 ms a frame, then fall silent; waits until they are all sent.
+        case say([UInt8])
         /// Keep listening until this much assistant audio has played in all.
         case waitForPlayedAudio(milliseconds: Int, timeout: Duration = .seconds(10))
         /// Keep listening until this much assistant audio has played since the last `clear`.
@@ -153,6 +155,10 @@ package struct SimulatedCaller: Sendable {
                     state.withLock { $0.speaking = true }
                     try await listen(for: .milliseconds(milliseconds), state: state)
                     state.withLock { $0.speaking = false }
+                case .say(let samples):
+                    state.withLock { $0.utterance = (samples, 0) }
+                    let duration = Duration.milliseconds(samples.count / MuLaw.bytesPerMillisecond) + .seconds(5)
+                    try await wait(until: duration, state: state) { $0.utterance == nil }
                 case .waitForPlayedAudio(let milliseconds, let timeout):
                     try await wait(until: timeout, state: state) { $0.report.playedMilliseconds >= milliseconds }
                 case .waitForPlayedAudioAfterClear(let milliseconds, let timeout):
@@ -217,8 +223,11 @@ package struct SimulatedCaller: Sendable {
             let (frame, marks) = state.withLock { caller -> (String?, [String]) in
                 guard !caller.serverClosed, !caller.hungUp else { return (nil, []) }
                 caller.sequenceNumber += 1
-                if caller.speaking, caller.report.firstSpeechSentAt == nil { caller.report.firstSpeechSentAt = now }
-                let payload = caller.speaking ? speech : silence
+                let utterance = caller.nextUtteranceFrame()
+                if caller.speaking || utterance != nil, caller.report.firstSpeechSentAt == nil {
+                    caller.report.firstSpeechSentAt = now
+                }
+                let payload = utterance ?? (caller.speaking ? speech : silence)
                 let frame = """
                     {"event":"media","sequenceNumber":"\(caller.sequenceNumber)","streamSid":"\(configuration.streamSid)",\
                     "media":{"track":"inbound","chunk":"\(chunk)","timestamp":"\(chunk * 20)","payload":"\(payload)"}}
