@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import RealtimeAPI
@@ -52,6 +53,8 @@ package final class CallSession: Sendable {
         var callControlCheck: Task<Void, Never>?
         /// Set when the session itself ends the call, or fails.
         var ending: CallEnding?
+        /// When the service last said the caller stopped talking, until the assistant's next audio is sent.
+        var speechStoppedAt: ContinuousClock.Instant?
     }
 
     private let start: TwilioInboundMessage.Start
@@ -62,6 +65,7 @@ package final class CallSession: Sendable {
     private let callController: (any CallController)?
     private let journal: (any CallJournal)?
     private let twilio: any TwilioStreamWriter
+    private let metrics: CallMetrics
     private let logger: Logger
     private let state = Mutex(State())
 
@@ -79,6 +83,7 @@ package final class CallSession: Sendable {
         callController: (any CallController)? = nil,
         journal: (any CallJournal)? = nil,
         twilio: any TwilioStreamWriter,
+        metrics: CallMetrics = .disabled,
         logger: Logger
     ) {
         self.start = start
@@ -89,6 +94,7 @@ package final class CallSession: Sendable {
         self.callController = callController
         self.journal = journal
         self.twilio = twilio
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -97,8 +103,21 @@ package final class CallSession: Sendable {
 
     // MARK: Twilio side
 
+    /// What became of a message from Twilio.
+    package enum TwilioMessageHandling: Sendable, Equatable {
+        /// Caller audio written to the Realtime session.
+        case relayed
+        /// Caller audio kept until the Realtime session opens.
+        case buffered
+        /// Caller audio that could not be relayed: the session is over or its socket failed.
+        case dropped
+        /// A mark, a key press or another event, handled.
+        case handled
+    }
+
     /// Handles a `media`, `mark` or `dtmf` message from Twilio.
-    package func receiveFromTwilio(_ message: TwilioInboundMessage) async {
+    @discardableResult
+    package func receiveFromTwilio(_ message: TwilioInboundMessage) async -> TwilioMessageHandling {
         switch message {
         case .media(let media):
             let writer = state.withLock { state -> RealtimeEventWriter? in
@@ -110,22 +129,25 @@ package final class CallSession: Sendable {
                 }
                 return writer
             }
-            guard let writer else { return }
+            guard let writer else { return isFinished ? .dropped : .buffered }
             do {
                 try await writer.send(.inputAudioBufferAppend(audio: media.payload))
+                return .relayed
             } catch {
                 logger.debug("Caller audio not relayed", metadata: ["reason": "\(error)"])
+                return .dropped
             }
         case .mark(let mark):
             let now = ContinuousClock.now
             let (actions, writer) = state.withLock { ($0.machine?.markEchoed(mark.name, at: now) ?? [], $0.writer) }
-            guard !actions.isEmpty, let writer else { return }
+            guard !actions.isEmpty, let writer else { return .handled }
             await performQuietly(actions, writer: writer)
         case .dtmf(let dtmf):
             logger.info("Caller pressed a key", metadata: ["digit": "\(dtmf.digit)"])
         case .connected, .start, .stop, .unknown:
             break
         }
+        return .handled
     }
 
     // MARK: Realtime side
@@ -186,9 +208,11 @@ package final class CallSession: Sendable {
 
         do {
             try await connector.connect(logger: logger) { writer, events in
+                self.metrics.realtimeConnected.increment()
                 try await self.converse(machine: machine, writer: writer, events: events)
             }
         } catch  where !Task.isCancelled {
+            if state.withLock({ $0.writer == nil }) { metrics.realtimeConnectionFailed.increment() }
             state.withLock { $0.ending = $0.ending ?? .failed }
             logger.error("Realtime session failed", metadata: ["reason": "\(error)"])
         } catch {}
@@ -220,9 +244,11 @@ package final class CallSession: Sendable {
             try await writer.send(.inputAudioBufferAppend(audio: audio))
         }
         try await withThrowingDiscardingTaskGroup { toolTasks in
-            for try await event in events {
-                let now = ContinuousClock.now
-                let actions = state.withLock { $0.machine?.receive(event, at: now) ?? [] }
+            var iterator = events.makeAsyncIterator()
+            while let next = try await iterator.nextWithArrival() {
+                let event = next.event
+                let arrivedAt = next.arrivedAt
+                let (actions, speechStoppedAt) = receive(event, arrivedAt: arrivedAt)
                 for action in actions {
                     if case .runTool(let invocation) = action {
                         toolTasks.addTask { await self.runTool(invocation, writer: writer) }
@@ -230,9 +256,38 @@ package final class CallSession: Sendable {
                         try await perform(action, writer: writer)
                     }
                 }
+                if case .outputAudioDelta = event, !actions.isEmpty {
+                    let sentAt = ContinuousClock.now
+                    metrics.assistantAudioRelay.recordElapsed(since: arrivedAt, now: sentAt)
+                    if let speechStoppedAt {
+                        metrics.responseLatency.recordElapsed(since: speechStoppedAt, now: sentAt)
+                    }
+                }
             }
             // The service closed the session: the call is over, and so are its tool calls.
             toolTasks.cancelAll()
+        }
+    }
+
+    /// Feeds one service event to the state machine. Also returns, for the first assistant audio after the
+    /// caller stopped talking, when they stopped.
+    private func receive(
+        _ event: RealtimeServerEvent,
+        arrivedAt: ContinuousClock.Instant
+    ) -> (actions: [CallStateMachine.Action], speechStoppedAt: ContinuousClock.Instant?) {
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            let actions = state.machine?.receive(event, at: now) ?? []
+            switch event {
+            case .speechStopped:
+                state.speechStoppedAt = arrivedAt
+                return (actions, nil)
+            case .outputAudioDelta where !actions.isEmpty:
+                defer { state.speechStoppedAt = nil }
+                return (actions, state.speechStoppedAt)
+            default:
+                return (actions, nil)
+            }
         }
     }
 

@@ -70,13 +70,21 @@ package struct RealtimeServerEvents: AsyncSequence, Sendable {
         let logger: Logger
 
         package mutating func next() async throws -> RealtimeServerEvent? {
+            try await nextWithArrival()?.event
+        }
+
+        /// The next event, and when its frame arrived (before it was decoded), to time what the server does with it.
+        package mutating func nextWithArrival() async throws -> (
+            event: RealtimeServerEvent, arrivedAt: ContinuousClock.Instant
+        )? {
             while let message = try await messages.next() {
+                let arrivedAt = ContinuousClock.now
                 guard case .text(let text) = message else {
                     logger.debug("Skipped a binary Realtime frame")
                     continue
                 }
                 do {
-                    return try RealtimeServerEvent.decode(Array(text.utf8))
+                    return (try RealtimeServerEvent.decode(Array(text.utf8)), arrivedAt)
                 } catch {
                     logger.warning("Skipped an unreadable Realtime event", metadata: ["reason": "\(error)"])
                 }

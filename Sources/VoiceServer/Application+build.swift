@@ -5,6 +5,7 @@ import CallRecords
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import MCPClient
 import NIOCore
 import TwilioMedia
 import TwilioREST
@@ -17,6 +18,7 @@ package func buildApplication(
     bookingMCP: BookingMCPRoutes? = nil,
     outbox: (any BookingStore)? = nil,
     callRecords: (any CallRecordStore)? = nil,
+    metrics: ServerMetrics = ServerMetrics(),
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
     logger: Logger
 ) -> some ApplicationProtocol {
@@ -30,6 +32,8 @@ package func buildApplication(
     router.add(middleware: LogRequestsMiddleware(.debug))
 
     HealthController(callRegistry: callRegistry, startedAt: .now).addRoutes(to: router)
+    MetricsController(metrics: metrics, callRegistry: callRegistry, tools: tools as? MCPToolProvider)
+        .addRoutes(to: router)
     VoiceWebhookController(
         configuration: configuration,
         callRegistry: callRegistry,
@@ -55,7 +59,8 @@ package func buildApplication(
                     callerID: configuration.twilioPhoneNumber
                 )
             },
-            callRecords: callRecords
+            callRecords: callRecords,
+            metrics: metrics
         )
     ).addRoutes(to: router)
 

@@ -15,14 +15,18 @@ package struct CallSessionFactory: Sendable {
     /// Where each call's record is written; `nil` keeps no records.
     let callRecords: (any CallRecordStore)?
     let tokenPrices: TokenPrices
+    let serverMetrics: ServerMetrics
+    var metrics: CallMetrics { serverMetrics.calls }
 
     package init(
         serverConfiguration: VoiceServerConfiguration,
         tools: any ToolProvider,
         callController: (any CallController)?,
-        callRecords: (any CallRecordStore)? = nil
+        callRecords: (any CallRecordStore)? = nil,
+        metrics: ServerMetrics = ServerMetrics()
     ) {
         self.callRecords = callRecords
+        self.serverMetrics = metrics
         self.tokenPrices = serverConfiguration.tokenPrices
         var callControl: Set<CallControlTool> = [.endCall]
         if callController != nil, serverConfiguration.transferNumber != nil { callControl.insert(.transferToHuman) }
@@ -58,10 +62,14 @@ package struct CallSessionFactory: Sendable {
             connector: connector,
             tools: tools,
             callController: callController,
-            journal: callRecords.map {
-                CallRecordJournal(store: $0, callSid: start.callSid, prices: tokenPrices, logger: logger)
-            },
+            journal: CallJournals(
+                journals: [CallMetricsJournal(metrics: serverMetrics, prices: tokenPrices)]
+                    + (callRecords.map {
+                        [CallRecordJournal(store: $0, callSid: start.callSid, prices: tokenPrices, logger: logger)]
+                    } ?? [])
+            ),
             twilio: twilio,
+            metrics: serverMetrics.calls,
             logger: logger
         )
     }

@@ -1,4 +1,5 @@
 import CallBridge
+import CoreMetrics
 import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
@@ -23,6 +24,7 @@ package struct MediaStreamController: Sendable {
     let urlResolver: PublicURLResolver
     let callRegistry: CallRegistry
     let sessionFactory: CallSessionFactory
+    var callMetrics: CallMetrics { sessionFactory.metrics }
 
     package func addRoutes(to router: Router<VoiceRequestContext>) {
         router.ws(
@@ -81,6 +83,7 @@ package struct MediaStreamController: Sendable {
         callTasks: inout ThrowingTaskGroup<Void, any Error>
     ) async throws {
         for try await message in inbound.messages(maxSize: Self.maximumMessageBytes) {
+            let arrivedAt = ContinuousClock.now
             guard case .text(let text) = message else {
                 try await close(outbound, .unacceptableData, reason: "binary frame", stream: stream)
                 return
@@ -130,8 +133,14 @@ package struct MediaStreamController: Sendable {
                     await callRegistry.realtimeSessionEnded()
                 }
             case .deliver(let message):
-                if case .media = message { stream.mediaFrames += 1 }
-                await stream.session?.receiveFromTwilio(message)
+                guard case .media = message else {
+                    await stream.session?.receiveFromTwilio(message)
+                    continue
+                }
+                stream.mediaFrames += 1
+                if await stream.session?.receiveFromTwilio(message) == .relayed {
+                    callMetrics.callerAudioRelay.recordElapsed(since: arrivedAt)
+                }
             case .ignore(let reason):
                 stream.logger.debug("Media stream message ignored", metadata: ["reason": "\(reason)"])
             case .stop:

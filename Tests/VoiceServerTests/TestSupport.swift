@@ -141,6 +141,7 @@ func withVoiceServer<Value: Sendable>(
     tools: any ToolProvider = InMemoryToolProvider(),
     outbox: (any BookingStore)? = nil,
     callRecords: (any CallRecordStore)? = nil,
+    metrics: ServerMetrics = ServerMetrics(),
     _ test: @escaping @Sendable (any TestClientProtocol, CallRegistry) async throws -> Value
 ) async throws -> Value {
     var environment = environment
@@ -154,6 +155,7 @@ func withVoiceServer<Value: Sendable>(
         tools: tools,
         outbox: outbox,
         callRecords: callRecords,
+        metrics: metrics,
         logger: logs.logger
     )
     return try await app.test(mode) { client in
@@ -202,6 +204,7 @@ func withCallServer<Value: Sendable>(
     logs: LogRecorder = LogRecorder(),
     tools: any ToolProvider = InMemoryToolProvider(),
     callRecords: (any CallRecordStore)? = nil,
+    metrics: ServerMetrics = ServerMetrics(),
     _ test: @escaping @Sendable (any TestClientProtocol, CallRegistry, FakeRealtimeServer) async throws -> Value
 ) async throws -> Value {
     var options = realtimeOptions
@@ -215,7 +218,8 @@ func withCallServer<Value: Sendable>(
             environment: environment,
             logs: logs,
             tools: tools,
-            callRecords: callRecords
+            callRecords: callRecords,
+            metrics: metrics
         ) {
             client,
             registry in

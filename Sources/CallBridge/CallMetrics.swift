@@ -1,0 +1,55 @@
+import CoreMetrics
+
+/// The measurements a call's hot path makes, through swift-metrics: how long each relayed audio frame spent in the
+/// server, and how long the caller waited for the assistant after they stopped talking.
+package struct CallMetrics: Sendable {
+    /// A caller frame from its arrival on the media stream to its `input_audio_buffer.append` written.
+    package let callerAudioRelay: Timer
+    /// An assistant delta from its arrival on the Realtime socket to its `media` and `mark` written.
+    package let assistantAudioRelay: Timer
+    /// From the service's `speech_stopped` to the first assistant audio sent to Twilio after it.
+    package let responseLatency: Timer
+    package let realtimeConnected: Counter
+    package let realtimeConnectionFailed: Counter
+
+    package init(factory: any MetricsFactory) {
+        callerAudioRelay = Timer(
+            label: Label.relayLatency,
+            dimensions: [("direction", "caller_to_realtime")],
+            factory: factory
+        )
+        assistantAudioRelay = Timer(
+            label: Label.relayLatency,
+            dimensions: [("direction", "realtime_to_caller")],
+            factory: factory
+        )
+        responseLatency = Timer(label: Label.responseLatency, factory: factory)
+        realtimeConnected = Counter(
+            label: Label.realtimeConnections,
+            dimensions: [("result", "connected")],
+            factory: factory
+        )
+        realtimeConnectionFailed = Counter(
+            label: Label.realtimeConnections,
+            dimensions: [("result", "failed")],
+            factory: factory
+        )
+    }
+
+    /// Measures nothing: for sessions made without a server (tests of the bridge alone).
+    package static let disabled = CallMetrics(factory: NOOPMetricsHandler.instance)
+
+    package enum Label {
+        package static let relayLatency = "voice_relay_latency_seconds"
+        package static let responseLatency = "voice_response_latency_seconds"
+        package static let realtimeConnections = "voice_realtime_connections_total"
+    }
+}
+
+extension Timer {
+    /// Records the time since `start`.
+    package func recordElapsed(since start: ContinuousClock.Instant, now: ContinuousClock.Instant = .now) {
+        let elapsed = (now - start).components
+        recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+    }
+}
