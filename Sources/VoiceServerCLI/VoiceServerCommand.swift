@@ -7,7 +7,8 @@ struct VoiceServerCommand: AsyncParsableCommand {
         abstract: "A phone voice agent for moving companies: Twilio Media Streams bridged to OpenAI Realtime.",
         version: "0.1.0",
         subcommands: [
-            ServeCommand.self, BookingMCPCommand.self, SimulateCommand.self, BookingBenchCommand.self,
+            ServeCommand.self, BookingMCPCommand.self, SimulateCommand.self, BenchCommand.self,
+            BookingBenchCommand.self,
         ],
         defaultSubcommand: ServeCommand.self
     )

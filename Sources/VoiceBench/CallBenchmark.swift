@@ -1,0 +1,217 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+import VoiceTesting
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `voice-server bench`: N concurrent simulated calls through the real server over loopback. Callers send 20 ms
+/// frames at 50 a second; the stand-in Realtime service talks without pause and calls a tool now and then. Audio
+/// payloads carry their send time, so each relayed frame is timed end to end in both directions. The server's CPU
+/// and memory come from `/proc`, and so does the load generator's own cost.
+package struct CallBenchmark: Sendable {
+    package struct Options: Sendable {
+        package var calls = 100
+        /// How long the measurement lasts, once every call is connected and warm.
+        package var seconds: Double = 20
+        /// New calls per second while ramping up.
+        package var callsPerSecondAtStart = 250
+        package var warmUpSeconds: Double = 3
+        /// Audio per assistant delta; one is sent every this many milliseconds.
+        package var deltaMilliseconds = 100
+        /// How often each call's assistant calls `check_availability`.
+        package var toolIntervalSeconds: Double = 10
+        /// A server already running (`http://host:port`) instead of one started here.
+        package var serverURL: String?
+        /// That server's process, for its CPU and memory.
+        package var serverPID: Int32?
+        /// Where the stand-in Realtime service listens (a running server must point `OPENAI_REALTIME_URL` at it).
+        package var realtimePort = 0
+        /// Event-loop threads of the load generator.
+        package var threads = 2
+
+        package init() {}
+    }
+
+    package struct LatencySummary: Sendable, Codable {
+        package var count: UInt64
+        package var p50Milliseconds: Double
+        package var p99Milliseconds: Double
+        package var p999Milliseconds: Double
+        package var maxMilliseconds: Double
+    }
+
+    package struct Result: Sendable, Codable {
+        package var calls: Int
+        package var connectedCalls: Int
+        package var droppedCalls: Int
+        package var seconds: Double
+        package var callerFramesSent: Int
+        package var assistantDeltasSent: Int
+        package var callerToRealtime: LatencySummary
+        package var realtimeToCaller: LatencySummary
+        package var toolCalls: LatencySummary
+        package var toolErrors: Int
+        /// Server CPU (user + system) per second of call, in milliseconds.
+        package var serverCPUMillisecondsPerCallSecond: Double?
+        /// Server resident memory with the calls up, less before them, per call, in KiB.
+        package var serverMemoryKiBPerCall: Double?
+        package var serverResidentMiB: Double?
+        /// The load generator's own CPU per second of call, in milliseconds.
+        package var loadGeneratorCPUMillisecondsPerCallSecond: Double
+    }
+
+    package let options: Options
+
+    package init(options: Options) {
+        self.options = options
+    }
+
+    package func run(logger: Logger) async throws -> Result {
+        Self.raiseOpenFileLimit()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: options.threads)
+        let statistics = BenchStatistics()
+        let toolInterval = TimeAmount.nanoseconds(Int64(options.toolIntervalSeconds * 1e9))
+        let realtime = try await BenchConnections.listenAsRealtime(
+            group: group,
+            port: options.realtimePort,
+            options: BenchRealtimeHandler.Options(
+                deltaInterval: .milliseconds(Int64(options.deltaMilliseconds)),
+                deltaAudioBytes: options.deltaMilliseconds * 8,
+                toolInterval: toolInterval,
+                firstToolCall: .nanoseconds(Int64.random(in: 1...toolInterval.nanoseconds))
+            ),
+            statistics: statistics
+        )
+        let realtimePort = realtime.localAddress?.port ?? 0
+        var server: ServerProcess?
+        do {
+            let target: (host: String, port: Int, pid: Int32?)
+            if let serverURL = options.serverURL {
+                guard let url = URLComponents(string: serverURL), let host = url.host, let port = url.port else {
+                    throw BenchFailure(description: "--url must look like http://127.0.0.1:8080")
+                }
+                target = (host, port, options.serverPID)
+                logger.notice(
+                    "Benchmarking a running server",
+                    metadata: ["realtime_url": "ws://127.0.0.1:\(realtimePort)/v1/realtime"]
+                )
+            } else {
+                let database = FileManager.default.temporaryDirectory
+                    .appendingPathComponent("voice-bench-\(UUID().uuidString).sqlite").path
+                let started = try ServerProcess.start(
+                    port: try FreePort.find(),
+                    environment: [
+                        "OPENAI_REALTIME_URL": "ws://127.0.0.1:\(realtimePort)/v1/realtime",
+                        "OPENAI_API_KEY": "sk-bench", "OPENAI_TRANSCRIPTION_MODEL": "none",
+                        "DATABASE_URL": database, "LOG_LEVEL": "warning", "APP_ENV": "development",
+                        "TWILIO_AUTH_TOKEN": "", "TWILIO_ACCOUNT_SID": "", "MCP_SERVER_URL": "",
+                    ]
+                )
+                server = started
+                try await started.waitUntilHealthy()
+                target = ("127.0.0.1", started.port, started.pid)
+            }
+            let result = try await measure(
+                host: target.host,
+                port: target.port,
+                serverPID: target.pid,
+                group: group,
+                statistics: statistics,
+                logger: logger
+            )
+            server?.stop()
+            try? await realtime.close()
+            try? await group.shutdownGracefully()
+            return result
+        } catch {
+            server?.stop()
+            try? await realtime.close()
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    private func measure(
+        host: String,
+        port: Int,
+        serverPID: Int32?,
+        group: MultiThreadedEventLoopGroup,
+        statistics: BenchStatistics,
+        logger: Logger
+    ) async throws -> Result {
+        try await Task.sleep(for: .seconds(1))
+        let serverBefore = try serverPID.map { try ProcessStats.read(pid: $0) }
+        var calls: [any Channel] = []
+        calls.reserveCapacity(options.calls)
+        let rampStart = ContinuousClock.now
+        for index in 0..<options.calls {
+            let due = rampStart + .seconds(Double(index) / Double(options.callsPerSecondAtStart))
+            if due > .now { try await Task.sleep(until: due) }
+            let number = String(format: "%032d", index)
+            calls.append(
+                try await BenchConnections.call(
+                    group: group,
+                    host: host,
+                    port: port,
+                    callSid: "CA" + number,
+                    streamSid: "MZ" + number,
+                    statistics: statistics
+                )
+            )
+            statistics.connectedCalls.add(1, ordering: .relaxed)
+        }
+        logger.info("All calls connected", metadata: ["calls": "\(calls.count)"])
+        try await Task.sleep(for: .seconds(options.warmUpSeconds))
+
+        statistics.reset()
+        let selfAtStart = try ProcessStats.read()
+        let serverAtStart = try serverPID.map { try ProcessStats.read(pid: $0) }
+        let start = ContinuousClock.now
+        try await Task.sleep(for: .seconds(options.seconds))
+        let elapsed = ContinuousClock.now - start
+        let selfAtEnd = try ProcessStats.read()
+        let serverAtEnd = try serverPID.map { try ProcessStats.read(pid: $0) }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let callSeconds = Double(calls.count) * seconds
+        var serverCPU: Double?
+        var serverMemory: Double?
+        if let serverBefore, let serverAtStart, let serverAtEnd {
+            serverCPU = (serverAtEnd.cpuSeconds - serverAtStart.cpuSeconds) * 1000 / callSeconds
+            serverMemory = Double(serverAtEnd.residentBytes - serverBefore.residentBytes) / 1024 / Double(calls.count)
+        }
+        let result = Result(
+            calls: options.calls,
+            connectedCalls: calls.count,
+            droppedCalls: statistics.droppedCalls.load(ordering: .relaxed),
+            seconds: seconds,
+            callerFramesSent: statistics.callerFramesSent.load(ordering: .relaxed),
+            assistantDeltasSent: statistics.assistantDeltasSent.load(ordering: .relaxed),
+            callerToRealtime: statistics.callerToRealtime.summary,
+            realtimeToCaller: statistics.realtimeToCaller.summary,
+            toolCalls: statistics.toolCalls.summary,
+            toolErrors: statistics.toolErrors.load(ordering: .relaxed),
+            serverCPUMillisecondsPerCallSecond: serverCPU,
+            serverMemoryKiBPerCall: serverMemory,
+            serverResidentMiB: serverAtEnd.map { Double($0.residentBytes) / 1024 / 1024 },
+            loadGeneratorCPUMillisecondsPerCallSecond: (selfAtEnd.cpuSeconds - selfAtStart.cpuSeconds) * 1000
+                / callSeconds
+        )
+        await withTaskGroup(of: Void.self) { hangUps in
+            for call in calls { hangUps.addTask { await BenchConnections.hangUp(call) } }
+        }
+        return result
+    }
+
+    /// Thousands of calls need thousands of sockets, in this process and the server it starts.
+    private static func raiseOpenFileLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }
+}
