@@ -33,11 +33,17 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
+        // A strict, allocation-free reader for the small JSON objects that carry audio. No dependencies.
+        .target(
+            name: "FlatJSON",
+            swiftSettings: swiftSettings
+        ),
         // Twilio's wire formats: Media Streams messages, TwiML, webhook signatures. Foundation and Crypto only.
         .target(
             name: "TwilioMedia",
             dependencies: [
-                .product(name: "Crypto", package: "swift-crypto")
+                "FlatJSON",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -45,6 +51,7 @@ let package = Package(
         .target(
             name: "RealtimeAPI",
             dependencies: [
+                "FlatJSON",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),

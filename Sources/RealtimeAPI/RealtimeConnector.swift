@@ -84,7 +84,7 @@ package struct RealtimeServerEvents: AsyncSequence, Sendable {
                     continue
                 }
                 do {
-                    return (try RealtimeServerEvent.decode(Array(text.utf8)), arrivedAt)
+                    return (try RealtimeServerEvent.decode(text), arrivedAt)
                 } catch {
                     logger.warning("Skipped an unreadable Realtime event", metadata: ["reason": "\(error)"])
                 }

@@ -1,3 +1,4 @@
+import FlatJSON
 import Foundation
 
 extension RealtimeServerEvent: Decodable {
@@ -72,6 +73,53 @@ extension RealtimeServerEvent: Decodable {
 
     /// Decodes one text frame from the service.
     package static func decode(_ frame: some DataProtocol) throws -> RealtimeServerEvent {
-        try JSONDecoder().decode(RealtimeServerEvent.self, from: Data(frame))
+        if let event = frame.withContiguousStorageIfAvailable(decodeAudioDelta) ?? nil {
+            return event
+        }
+        return try JSONDecoder().decode(RealtimeServerEvent.self, from: Data(frame))
+    }
+
+    /// Decodes one text frame as it arrives, without copying it first.
+    package static func decode(_ frame: String) throws -> RealtimeServerEvent {
+        var frame = frame
+        if let event = frame.withUTF8(decodeAudioDelta) { return event }
+        return try JSONDecoder().decode(RealtimeServerEvent.self, from: Data(frame.utf8))
+    }
+
+    /// Reads `response.output_audio.delta`, the event that comes tens of times a second, with
+    /// ``FlatJSONScanner``; `nil` for any other event, or one not certainly well formed, which the general
+    /// decoder then reads (or refuses).
+    package static func decodeAudioDelta(_ bytes: UnsafeBufferPointer<UInt8>) -> RealtimeServerEvent? {
+        var type: FlatJSONScanner.Member?
+        var responseID: FlatJSONScanner.Member?
+        var itemID: FlatJSONScanner.Member?
+        var delta: FlatJSONScanner.Member?
+        var repeated = false
+        let scanned = FlatJSONScanner.scan(bytes) { member in
+            guard member.parent == nil else { return }
+            func keep(_ slot: inout FlatJSONScanner.Member?) {
+                if slot != nil { repeated = true }
+                slot = member
+            }
+            if bytes.bytes(in: member.key, equal: "type") {
+                keep(&type)
+            } else if bytes.bytes(in: member.key, equal: "response_id") {
+                keep(&responseID)
+            } else if bytes.bytes(in: member.key, equal: "item_id") {
+                keep(&itemID)
+            } else if bytes.bytes(in: member.key, equal: "delta") {
+                keep(&delta)
+            }
+        }
+        guard scanned, !repeated, let type, type.kind == .string,
+            bytes.bytes(in: type.value, equal: "response.output_audio.delta"),
+            let responseID, responseID.kind == .string, let itemID, itemID.kind == .string, let delta,
+            delta.kind == .string
+        else { return nil }
+        return .outputAudioDelta(
+            responseID: bytes.string(in: responseID.value),
+            itemID: bytes.string(in: itemID.value),
+            delta: bytes.string(in: delta.value)
+        )
     }
 }

@@ -13,6 +13,9 @@ extension TwilioInboundMessage {
     /// Decodes one text frame. Numbers that Twilio sends as strings (`sequenceNumber`, `chunk`, `timestamp`) are
     /// read from either form; unknown keys are ignored; an unknown `event` decodes to `.unknown`.
     package static func decode(_ frame: some DataProtocol) throws(TwilioMessageDecodingError) -> TwilioInboundMessage {
+        if let message = frame.withContiguousStorageIfAvailable(decodeHotPath) ?? nil {
+            return message
+        }
         do {
             return try JSONDecoder().decode(TwilioInboundMessage.self, from: Data(frame))
         } catch let error as DecodingError {
@@ -20,6 +23,13 @@ extension TwilioInboundMessage {
         } catch {
             throw TwilioMessageDecodingError("unreadable message")
         }
+    }
+
+    /// Decodes one text frame as it arrives, without copying it first.
+    package static func decode(_ frame: String) throws(TwilioMessageDecodingError) -> TwilioInboundMessage {
+        var frame = frame
+        if let message = frame.withUTF8(decodeHotPath) { return message }
+        return try decode(Array(frame.utf8))
     }
 
     private static func describe(_ error: DecodingError) -> String {

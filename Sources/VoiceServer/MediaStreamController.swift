@@ -95,7 +95,7 @@ package struct MediaStreamController: Sendable {
             }
             let decoded: TwilioInboundMessage
             do {
-                decoded = try TwilioInboundMessage.decode(Array(text.utf8))
+                decoded = try TwilioInboundMessage.decode(text)
             } catch {
                 try await close(outbound, .dataInconsistentWithMessage, reason: error.description, stream: stream)
                 return
