@@ -2,6 +2,8 @@ import Foundation
 import HTTPTypes
 import HummingbirdWSClient
 import Logging
+import NIOCore
+import NIOPosix
 
 /// Opens Realtime sessions: a WebSocket to `OPENAI_REALTIME_URL?model=OPENAI_MODEL` with the API key as a bearer
 /// token (TLS for `wss`). No `OpenAI-Beta` header: the beta interface is retired.
@@ -9,6 +11,7 @@ package struct RealtimeConnector: Sendable {
     /// The full URL, model included.
     package let url: String
     private let apiKey: String
+    private var eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
 
     /// The Realtime service's events can be large (`session.updated` echoes the tools; audio deltas vary).
     package static let maximumMessageBytes = 16 * 1024 * 1024
@@ -21,6 +24,13 @@ package struct RealtimeConnector: Sendable {
         components?.queryItems = query
         self.url = components?.string ?? baseURL.absoluteString
         self.apiKey = apiKey
+    }
+
+    /// The same connector, opening its sockets on `eventLoop`.
+    package func on(_ eventLoop: any EventLoop) -> RealtimeConnector {
+        var connector = self
+        connector.eventLoopGroup = eventLoop
+        return connector
     }
 
     /// Connects and runs `body` with the session; the socket closes when `body` returns or throws, or when the
@@ -37,7 +47,12 @@ package struct RealtimeConnector: Sendable {
             additionalHeaders: headers,
             closeTimeout: .seconds(1)
         )
-        try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) {
+        try await WebSocketClient.connect(
+            url: url,
+            configuration: configuration,
+            eventLoopGroup: eventLoopGroup,
+            logger: logger
+        ) {
             inbound,
             outbound,
             _ in

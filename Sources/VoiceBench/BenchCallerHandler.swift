@@ -13,16 +13,23 @@ final class BenchCallerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let streamSid: String
     private let statistics: BenchStatistics
     private let upgraded: EventLoopPromise<Void>
+    private let ticker: BenchTicker
     private let payload = AudioStamp.silentPayload(audioBytes: 160)
-    private var sender: RepeatedTask?
     private var sequenceNumber = 2
     private var chunk = 0
     private var hungUp = false
 
-    init(callSid: String, streamSid: String, statistics: BenchStatistics, upgraded: EventLoopPromise<Void>) {
+    init(
+        callSid: String,
+        streamSid: String,
+        statistics: BenchStatistics,
+        ticker: BenchTicker,
+        upgraded: EventLoopPromise<Void>
+    ) {
         self.callSid = callSid
         self.streamSid = streamSid
         self.statistics = statistics
+        self.ticker = ticker
         self.upgraded = upgraded
     }
 
@@ -36,24 +43,22 @@ final class BenchCallerHandler: ChannelInboundHandler, RemovableChannelHandler {
             context: context
         )
         context.flush()
-        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        sender = context.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(20), delay: .milliseconds(20)) {
-            _ in
-            let (handler, context) = loopBound.value
-            handler.sendFrame(context: context)
+        ticker.every(.milliseconds(20), on: context.eventLoop) { [self] in
+            guard !hungUp else { return false }
+            sendFrame(context: context)
+            return true
         }
         upgraded.succeed()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        sender?.cancel()
+        hungUp = true
     }
 
     /// Sends `stop` and closes, as Twilio does when the caller hangs up.
     func hangUp(context: ChannelHandlerContext) {
         guard !hungUp else { return }
         hungUp = true
-        sender?.cancel()
         send(
             #"{"event":"stop","sequenceNumber":"\#(sequenceNumber)","streamSid":"\#(streamSid)","stop":{"accountSid":"AC00000000000000000000000000000000","callSid":"\#(callSid)"}}"#,
             context: context
@@ -102,7 +107,6 @@ final class BenchCallerHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .connectionClose:
             if !hungUp { statistics.droppedCalls.add(1, ordering: .relaxed) }
             hungUp = true
-            sender?.cancel()
             context.close(promise: nil)
         default:
             break

@@ -11,7 +11,8 @@ enum BenchConnections {
         group: any EventLoopGroup,
         port: Int,
         options: BenchRealtimeHandler.Options,
-        statistics: BenchStatistics
+        statistics: BenchStatistics,
+        ticker: BenchTicker
     ) async throws -> any Channel {
         try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)
@@ -24,7 +25,7 @@ enum BenchConnections {
                     upgradePipelineHandler: { channel, _ in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(
-                                BenchRealtimeHandler(options: options, statistics: statistics)
+                                BenchRealtimeHandler(options: options, statistics: statistics, ticker: ticker)
                             )
                         }
                     }
@@ -45,7 +46,8 @@ enum BenchConnections {
         port: Int,
         callSid: String,
         streamSid: String,
-        statistics: BenchStatistics
+        statistics: BenchStatistics,
+        ticker: BenchTicker
     ) async throws -> any Channel {
         let upgraded = group.next().makePromise(of: Void.self)
         let channel = try await ClientBootstrap(group: group)
@@ -60,6 +62,7 @@ enum BenchConnections {
                                 callSid: callSid,
                                 streamSid: streamSid,
                                 statistics: statistics,
+                                ticker: ticker,
                                 upgraded: upgraded
                             )
                         )
@@ -78,8 +81,13 @@ enum BenchConnections {
                 }
             }
             .connect(host: host, port: port).get()
+        // A server too busy to answer the upgrade fails the call instead of holding the benchmark up.
+        let upgradeTimeout = channel.eventLoop.scheduleTask(in: .seconds(10)) {
+            upgraded.fail(BenchFailure(description: "the media stream upgrade was not answered in 10 s"))
+        }
         do {
             try await upgraded.futureResult.get()
+            upgradeTimeout.cancel()
         } catch {
             try? await channel.close()
             throw error

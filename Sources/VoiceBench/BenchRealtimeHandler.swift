@@ -21,18 +21,21 @@ final class BenchRealtimeHandler: ChannelInboundHandler {
 
     private let options: Options
     private let statistics: BenchStatistics
+    private let ticker: BenchTicker
     private let deltaPayload: [UInt8]
     private var eventNumber = 0
     private var responseNumber = 0
-    private var talking: RepeatedTask?
+    /// The response whose audio is being sent; `nil` between responses.
+    private var talking: String?
     private var toolCall: Scheduled<Void>?
     private var nextToolCallDelay: TimeAmount
     private var pendingToolCalls: [String: UInt64] = [:]
     private var closed = false
 
-    init(options: Options, statistics: BenchStatistics) {
+    init(options: Options, statistics: BenchStatistics, ticker: BenchTicker) {
         self.options = options
         self.statistics = statistics
+        self.ticker = ticker
         self.deltaPayload = AudioStamp.silentPayload(audioBytes: options.deltaAudioBytes)
         self.nextToolCallDelay = options.firstToolCall
     }
@@ -116,11 +119,13 @@ final class BenchRealtimeHandler: ChannelInboundHandler {
             #"{"type":"response.created","event_id":"\#(nextEventID())","response":{"id":"\#(responseID)","object":"realtime.response","status":"in_progress","output":[]}}"#,
             context: context
         )
-        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        talking = context.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: options.deltaInterval) { _ in
-            let (handler, context) = loopBound.value
-            handler.sendDelta(responseID: responseID, context: context)
+        talking = responseID
+        ticker.every(options.deltaInterval, on: context.eventLoop) { [self] in
+            guard talking == responseID else { return false }
+            sendDelta(responseID: responseID, context: context)
+            return true
         }
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         toolCall = context.eventLoop.scheduleTask(in: nextToolCallDelay) {
             let (handler, context) = loopBound.value
             handler.callTool(responseID: responseID, context: context)
@@ -162,7 +167,6 @@ final class BenchRealtimeHandler: ChannelInboundHandler {
     }
 
     private func stopTalking() {
-        talking?.cancel()
         talking = nil
         toolCall?.cancel()
         toolCall = nil

@@ -48,6 +48,8 @@ package struct CallBenchmark: Sendable {
     package struct Result: Sendable, Codable {
         package var calls: Int
         package var connectedCalls: Int
+        /// Calls the server did not take (refused, or not answered within 10 s).
+        package var failedCalls: Int
         package var droppedCalls: Int
         package var seconds: Double
         package var callerFramesSent: Int
@@ -75,6 +77,7 @@ package struct CallBenchmark: Sendable {
         Self.raiseOpenFileLimit()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: options.threads)
         let statistics = BenchStatistics()
+        let ticker = BenchTicker(group: group)
         let toolInterval = TimeAmount.nanoseconds(Int64(options.toolIntervalSeconds * 1e9))
         let realtime = try await BenchConnections.listenAsRealtime(
             group: group,
@@ -85,7 +88,8 @@ package struct CallBenchmark: Sendable {
                 toolInterval: toolInterval,
                 firstToolCall: .nanoseconds(Int64.random(in: 1...toolInterval.nanoseconds))
             ),
-            statistics: statistics
+            statistics: statistics,
+            ticker: ticker
         )
         let realtimePort = realtime.localAddress?.port ?? 0
         var server: ServerProcess?
@@ -114,6 +118,10 @@ package struct CallBenchmark: Sendable {
                 )
                 server = started
                 try await started.waitUntilHealthy()
+                logger.notice(
+                    "Server started; placing calls",
+                    metadata: ["pid": "\(started.pid)", "calls": "\(options.calls)"]
+                )
                 target = ("127.0.0.1", started.port, started.pid)
             }
             let result = try await measure(
@@ -122,14 +130,17 @@ package struct CallBenchmark: Sendable {
                 serverPID: target.pid,
                 group: group,
                 statistics: statistics,
+                ticker: ticker,
                 logger: logger
             )
-            server?.stop()
+            ticker.stop()
+            await server?.stop()
             try? await realtime.close()
             try? await group.shutdownGracefully()
             return result
         } catch {
-            server?.stop()
+            ticker.stop()
+            await server?.stop()
             try? await realtime.close()
             try? await group.shutdownGracefully()
             throw error
@@ -142,30 +153,53 @@ package struct CallBenchmark: Sendable {
         serverPID: Int32?,
         group: MultiThreadedEventLoopGroup,
         statistics: BenchStatistics,
+        ticker: BenchTicker,
         logger: Logger
     ) async throws -> Result {
         try await Task.sleep(for: .seconds(1))
         let serverBefore = try serverPID.map { try ProcessStats.read(pid: $0) }
-        var calls: [any Channel] = []
-        calls.reserveCapacity(options.calls)
+        // Calls are placed at a steady rate without waiting for each other, so a slow server slows nothing down.
         let rampStart = ContinuousClock.now
-        for index in 0..<options.calls {
-            let due = rampStart + .seconds(Double(index) / Double(options.callsPerSecondAtStart))
-            if due > .now { try await Task.sleep(until: due) }
-            let number = String(format: "%032d", index)
-            calls.append(
-                try await BenchConnections.call(
-                    group: group,
-                    host: host,
-                    port: port,
-                    callSid: "CA" + number,
-                    streamSid: "MZ" + number,
-                    statistics: statistics
-                )
-            )
-            statistics.connectedCalls.add(1, ordering: .relaxed)
+        let (calls, failedCalls) = await withTaskGroup(of: (any Channel)?.self) { placing in
+            for index in 0..<options.calls {
+                let due = rampStart + .seconds(Double(index) / Double(options.callsPerSecondAtStart))
+                try? await Task.sleep(until: due)
+                placing.addTask {
+                    let number = String(format: "%032d", index)
+                    do {
+                        let channel = try await BenchConnections.call(
+                            group: group,
+                            host: host,
+                            port: port,
+                            callSid: "CA" + number,
+                            streamSid: "MZ" + number,
+                            statistics: statistics,
+                            ticker: ticker
+                        )
+                        statistics.connectedCalls.add(1, ordering: .relaxed)
+                        return channel
+                    } catch {
+                        // An overloaded server refuses or ignores new calls: a result, counted, not the end of it.
+                        logger.debug(
+                            "A call could not be placed",
+                            metadata: ["call": "\(index)", "reason": "\(error)"]
+                        )
+                        return nil
+                    }
+                }
+            }
+            var calls: [any Channel] = []
+            var failed = 0
+            for await call in placing {
+                if let call { calls.append(call) } else { failed += 1 }
+            }
+            return (calls, failed)
         }
-        logger.info("All calls connected", metadata: ["calls": "\(calls.count)"])
+        if failedCalls > 0 {
+            logger.warning("Some calls could not be placed", metadata: ["failed": "\(failedCalls)"])
+        }
+        guard !calls.isEmpty else { throw BenchFailure(description: "no call could be placed") }
+        logger.notice("Calls connected; warming up, then measuring", metadata: ["calls": "\(calls.count)"])
         try await Task.sleep(for: .seconds(options.warmUpSeconds))
 
         statistics.reset()
@@ -187,6 +221,7 @@ package struct CallBenchmark: Sendable {
         let result = Result(
             calls: options.calls,
             connectedCalls: calls.count,
+            failedCalls: failedCalls,
             droppedCalls: statistics.droppedCalls.load(ordering: .relaxed),
             seconds: seconds,
             callerFramesSent: statistics.callerFramesSent.load(ordering: .relaxed),
@@ -201,6 +236,7 @@ package struct CallBenchmark: Sendable {
             loadGeneratorCPUMillisecondsPerCallSecond: (selfAtEnd.cpuSeconds - selfAtStart.cpuSeconds) * 1000
                 / callSeconds
         )
+        logger.notice("Measured; hanging up", metadata: ["calls": "\(calls.count)"])
         await withTaskGroup(of: Void.self) { hangUps in
             for call in calls { hangUps.addTask { await BenchConnections.hangUp(call) } }
         }

@@ -51,9 +51,12 @@ struct ServerProcess {
         throw BenchFailure(description: "the server did not answer /health; its log is \(logPath)")
     }
 
-    func stop() {
+    /// SIGTERM, and SIGKILL if the server has not exited 10 s later.
+    func stop() async {
         guard process.isRunning else { return }
         process.terminate()
-        process.waitUntilExit()
+        let deadline = ContinuousClock.now + .seconds(10)
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        if process.isRunning { kill(pid, SIGKILL) }
     }
 }

@@ -1,6 +1,7 @@
 import CallBridge
 import CallRecords
 import Logging
+import NIOCore
 import RealtimeAPI
 import TwilioMedia
 
@@ -53,13 +54,14 @@ package struct CallSessionFactory: Sendable {
         start: TwilioInboundMessage.Start,
         callerNumber: String?,
         twilio: any TwilioStreamWriter,
+        eventLoop: (any EventLoop)? = nil,
         logger: Logger
     ) -> CallSession {
         CallSession(
             start: start,
             callerNumber: callerNumber,
             configuration: configuration,
-            connector: connector,
+            connector: eventLoop.map { eventLoop in connector?.on(eventLoop) } ?? connector,
             tools: tools,
             callController: callController,
             journal: CallJournals(

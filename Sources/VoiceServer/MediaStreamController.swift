@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import NIOCore
 import NIOWebSocket
 import TwilioMedia
 
@@ -51,7 +52,19 @@ package struct MediaStreamController: Sendable {
         outbound: WebSocketOutboundWriter,
         context: WebSocketRouterContext<VoiceRequestContext>
     ) async throws {
-        var stream = StreamState(logger: context.logger)
+        let eventLoop = context.requestContext.eventLoop
+        try await withTaskExecutorPreference(EventLoopTaskExecutor(eventLoop: eventLoop)) {
+            try await relay(inbound: inbound, outbound: outbound, eventLoop: eventLoop, logger: context.logger)
+        }
+    }
+
+    private func relay(
+        inbound: WebSocketInboundStream,
+        outbound: WebSocketOutboundWriter,
+        eventLoop: any EventLoop,
+        logger: Logger
+    ) async throws {
+        var stream = StreamState(logger: logger, eventLoop: eventLoop)
         try await withThrowingTaskGroup(of: Void.self) { callTasks in
             do {
                 try await read(inbound: inbound, outbound: outbound, stream: &stream, callTasks: &callTasks)
@@ -70,6 +83,8 @@ package struct MediaStreamController: Sendable {
     private struct StreamState {
         var machine = MediaStreamStateMachine()
         var logger: Logger
+        /// Where the call's Realtime socket is opened: the stream's own event loop.
+        let eventLoop: any EventLoop
         var mediaFrames = 0
         var session: CallSession?
         /// Set once the call is registered as streaming, so it is unregistered exactly once.
@@ -124,6 +139,7 @@ package struct MediaStreamController: Sendable {
                     start: start,
                     callerNumber: caller,
                     twilio: TwilioWebSocketWriter(outbound: outbound),
+                    eventLoop: stream.eventLoop,
                     logger: stream.logger
                 )
                 stream.session = session

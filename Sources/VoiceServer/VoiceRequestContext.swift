@@ -1,5 +1,6 @@
 import Hummingbird
 import HummingbirdWebSocket
+import NIOCore
 import TwilioMedia
 
 /// The request context of every route: Hummingbird's core storage, the WebSocket upgrade slot, and the Twilio
@@ -9,9 +10,12 @@ package struct VoiceRequestContext: RequestContext, WebSocketRequestContext {
     package let webSocket: WebSocketHandlerReference<VoiceRequestContext>
     /// The webhook's fields: the form body of a `POST`, the query of a `GET`.
     package var twilioParameters: FormParameters
+    /// The event loop of the request's connection: a media stream's call runs its tasks on it.
+    package let eventLoop: any EventLoop
 
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.eventLoop = source.channel.eventLoop
         self.webSocket = .init()
         self.twilioParameters = FormParameters()
     }

@@ -40,8 +40,8 @@ struct BenchCommand: AsyncParsableCommand {
             guard let count = Int(text), count > 0 else { throw ValidationError("--calls takes positive numbers") }
             return count
         }
-        print(
-            "calls  connected dropped  caller→realtime p50/p99/max ms  realtime→caller p50/p99/max ms  "
+        Self.printUnbuffered(
+            "calls  connected failed dropped  caller→realtime p50/p99/max ms  realtime→caller p50/p99/max ms  "
                 + "tool p50/p99 ms  server cpu ms/call·s  server KiB/call  loadgen cpu ms/call·s"
         )
         var results: [CallBenchmark.Result] = []
@@ -56,11 +56,16 @@ struct BenchCommand: AsyncParsableCommand {
             options.toolIntervalSeconds = toolInterval
             let result = try await CallBenchmark(options: options).run(logger: Logger(label: "bench"))
             results.append(result)
-            print(Self.row(result))
+            Self.printUnbuffered(Self.row(result))
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        print(String(decoding: try encoder.encode(results), as: UTF8.self))
+        Self.printUnbuffered(String(decoding: try encoder.encode(results), as: UTF8.self))
+    }
+
+    /// Each row as soon as it is measured, even when standard output is a file or a pipe.
+    static func printUnbuffered(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
     static func row(_ result: CallBenchmark.Result) -> String {
@@ -75,7 +80,13 @@ struct BenchCommand: AsyncParsableCommand {
         func optional(_ value: Double?, _ format: String) -> String {
             value.map { String(format: format, $0) } ?? "     n/a"
         }
-        return String(format: "%5d %10d %7d  ", result.calls, result.connectedCalls, result.droppedCalls)
+        return String(
+            format: "%5d %10d %6d %7d  ",
+            result.calls,
+            result.connectedCalls,
+            result.failedCalls,
+            result.droppedCalls
+        )
             + latency(result.callerToRealtime) + "        " + latency(result.realtimeToCaller) + "       "
             + String(format: "%6.1f /%6.1f", result.toolCalls.p50Milliseconds, result.toolCalls.p99Milliseconds)
             + "  " + optional(result.serverCPUMillisecondsPerCallSecond, "%20.3f")

@@ -1,0 +1,46 @@
+import Foundation
+import HummingbirdTesting
+import Testing
+import VoiceBench
+import VoiceTesting
+
+@testable import VoiceServer
+
+/// `voice-server bench` against a server running in this process: every call placed, audio timed both ways by
+/// its stamps, tools called, and the figures read from `/proc`.
+extension CallTests {
+    @Test func theBenchmarkTimesEveryFrameBothWaysThroughARunningServer() async throws {
+        let realtimePort = try FreePort.find()
+        let environment = [
+            "OPENAI_REALTIME_URL": "ws://127.0.0.1:\(realtimePort)/v1/realtime", "OPENAI_API_KEY": "sk-bench",
+            "OPENAI_TRANSCRIPTION_MODEL": "none",
+        ]
+        try await withVoiceServer(.live, environment: environment) { client, _ in
+            var options = CallBenchmark.Options()
+            options.calls = 5
+            options.seconds = 2
+            options.warmUpSeconds = 0.5
+            options.toolIntervalSeconds = 0.5
+            options.serverURL = "http://127.0.0.1:\(try #require(client.port))"
+            options.serverPID = ProcessInfo.processInfo.processIdentifier
+            options.realtimePort = realtimePort
+            let result = try await CallBenchmark(options: options).run(logger: LogRecorder().logger)
+
+            #expect(result.connectedCalls == 5)
+            #expect(result.failedCalls == 0)
+            #expect(result.droppedCalls == 0)
+            // 50 frames a second per caller, and a 100 ms delta every 100 ms per assistant, give or take a tick.
+            #expect(abs(result.callerFramesSent - 5 * 50 * 2) <= 5 * 3)
+            #expect(abs(result.assistantDeltasSent - 5 * 10 * 2) <= 5 * 2)
+            // What was sent arrived, and was timed by its stamp.
+            #expect(result.callerToRealtime.count >= UInt64(result.callerFramesSent - 5 * 3))
+            #expect(result.realtimeToCaller.count >= UInt64(result.assistantDeltasSent - 5 * 2))
+            #expect(result.callerToRealtime.p50Milliseconds > 0)
+            #expect(result.realtimeToCaller.p99Milliseconds < 1000)
+            // Each call asked for a tool and got an answer (these tools are none, so it is an error).
+            #expect(result.toolCalls.count >= 5)
+            #expect(result.serverCPUMillisecondsPerCallSecond != nil)
+            #expect((result.serverResidentMiB ?? 0) > 1)
+        }
+    }
+}
