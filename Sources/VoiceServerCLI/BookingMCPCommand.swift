@@ -41,13 +41,7 @@ struct BookingMCPCommand: AsyncParsableCommand {
                 await server.waitUntilCompleted()
             } else {
                 let app = buildBookingMCPApplication(routes: system.routes, host: host, port: port, logger: logger)
-                let group = ServiceGroup(
-                    configuration: .init(
-                        services: [app, system.sender],
-                        gracefulShutdownSignals: [.sigterm, .sigint],
-                        logger: logger
-                    )
-                )
+                let group = serverGroup([app, system.sender], logger: logger)
                 try await group.run()
             }
         } catch {

@@ -49,9 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
         // The text sender stops first at shutdown, then the server.
         var services: [any Service] = [app]
         if let sender = bookingSystem?.sender { services.append(sender) }
-        let group = ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        )
+        let group = serverGroup(services, logger: logger)
         do {
             try await group.run()
         } catch {
@@ -62,6 +60,18 @@ struct ServeCommand: AsyncParsableCommand {
         await tools.close()
         await bookingSystem?.close()
     }
+}
+
+/// A server's services: SIGTERM or SIGINT shuts them down gracefully, for at most 10 s, after which they are
+/// cancelled, so that a connection a client keeps open cannot hold the shutdown up for ever.
+func serverGroup(_ services: [any Service], logger: Logger) -> ServiceGroup {
+    var configuration = ServiceGroupConfiguration(
+        services: services,
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger
+    )
+    configuration.maximumGracefulShutdownDuration = .seconds(10)
+    return ServiceGroup(configuration: configuration)
 }
 
 /// Logs to standard output, or to standard error where standard output carries a protocol (MCP over stdio).

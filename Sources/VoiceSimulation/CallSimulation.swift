@@ -107,14 +107,14 @@ package struct CallSimulation: Sendable {
             },
             logger: logger
         )
-        let services = ServiceGroup(
-            configuration: .init(
-                services: [app, system.sender],
-                gracefulShutdownSignals: [],
-                cancellationSignals: [],
-                logger: logger
-            )
+        var configuration = ServiceGroupConfiguration(
+            services: [app, system.sender],
+            gracefulShutdownSignals: [],
+            cancellationSignals: [],
+            logger: logger
         )
+        configuration.maximumGracefulShutdownDuration = .seconds(5)
+        let services = ServiceGroup(configuration: configuration)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 defer { portContinuation.finish() }

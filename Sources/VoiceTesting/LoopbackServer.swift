@@ -27,9 +27,16 @@ package enum LoopbackServer {
             },
             logger: logger
         )
-        let services = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger)
+        var configuration = ServiceGroupConfiguration(
+            services: [app],
+            gracefulShutdownSignals: [],
+            cancellationSignals: [],
+            logger: logger
         )
+        // A client that keeps a connection open must not hold a test up: after 2 s the shutdown becomes
+        // cancellation. (Seen under load: a test's second server on a port waited on a connection for ever.)
+        configuration.maximumGracefulShutdownDuration = .seconds(2)
+        let services = ServiceGroup(configuration: configuration)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 // If the server cannot start, end the wait for its port.
@@ -44,7 +51,11 @@ package enum LoopbackServer {
             do {
                 let value = try await body(port)
                 await services.triggerGracefulShutdown()
-                try await group.waitForAll()
+                do {
+                    try await group.waitForAll()
+                } catch {
+                    logger.debug("Loopback server stopped by cancellation", metadata: ["reason": "\(error)"])
+                }
                 return value
             } catch {
                 await services.triggerGracefulShutdown()
