@@ -78,6 +78,7 @@ package func buildApplication(
         server: .http1WebSocketUpgrade(
             webSocketRouter: router,
             configuration: .init(
+                http1: .init(idleTimeout: HTTPServerTimeouts.idle),
                 ws: .init(maxFrameSize: MediaStreamController.maximumFrameBytes, closeTimeout: .seconds(5))
             )
         ),
@@ -102,10 +103,17 @@ package func buildBookingMCPApplication(
     routes.addRoutes(to: router)
     return Application(
         router: router,
+        server: .http1(configuration: .init(idleTimeout: HTTPServerTimeouts.idle)),
         configuration: .init(
             address: .hostname(host, port: port),
             serverName: "booking-mcp/\(VoiceServerVersion.current)"
         ),
         logger: logger
     )
+}
+
+enum HTTPServerTimeouts {
+    /// A keep-alive connection with no request in flight is closed after this long. Without it, an MCP client's
+    /// pooled idle connection held a graceful shutdown up until the client's own idle timeout (60 s by default).
+    static let idle = TimeAmount.seconds(30)
 }

@@ -18,7 +18,12 @@ package enum LoopbackServer {
             router: router,
             server: .http1WebSocketUpgrade(
                 webSocketRouter: router,
-                configuration: .init(ws: .init(maxFrameSize: 1 << 24, closeTimeout: .seconds(2)))
+                // An idle keep-alive connection is closed after 1 s: a client's connection pool must not hold the
+                // server's shutdown up until the client's own idle timeout.
+                configuration: .init(
+                    http1: .init(idleTimeout: .seconds(1)),
+                    ws: .init(maxFrameSize: 1 << 24, closeTimeout: .seconds(2))
+                )
             ),
             configuration: .init(address: .hostname("127.0.0.1", port: fixedPort)),
             onServerRunning: { channel in
@@ -33,8 +38,7 @@ package enum LoopbackServer {
             cancellationSignals: [],
             logger: logger
         )
-        // A client that keeps a connection open must not hold a test up: after 2 s the shutdown becomes
-        // cancellation. (Seen under load: a test's second server on a port waited on a connection for ever.)
+        // Nothing a client keeps open may hold a test up: after 2 s the shutdown becomes cancellation.
         configuration.maximumGracefulShutdownDuration = .seconds(2)
         let services = ServiceGroup(configuration: configuration)
         return try await withThrowingTaskGroup(of: Void.self) { group in
