@@ -206,8 +206,6 @@ let package = Package(
                 "VoiceServer",
                 "VoiceTesting",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Resources/CallerUtterances")],
             swiftSettings: swiftSettings

@@ -48,5 +48,4 @@ final class CallRecordJournal: CallJournal {
             logger.warning("Call record not updated", metadata: ["reason": "\(error)"])
         }
     }
-
 }

@@ -57,21 +57,24 @@ package struct CallSessionFactory: Sendable {
         eventLoop: (any EventLoop)? = nil,
         logger: Logger
     ) -> CallSession {
-        CallSession(
+        var journals: [any CallJournal] = [CallMetricsJournal(metrics: serverMetrics, prices: tokenPrices)]
+        if let callRecords {
+            journals.append(
+                CallRecordJournal(store: callRecords, callSid: start.callSid, prices: tokenPrices, logger: logger)
+            )
+        }
+        var connector = self.connector
+        if let eventLoop { connector = connector?.on(eventLoop) }
+        return CallSession(
             start: start,
             callerNumber: callerNumber,
             configuration: configuration,
-            connector: eventLoop.map { eventLoop in connector?.on(eventLoop) } ?? connector,
+            connector: connector,
             tools: tools,
             callController: callController,
-            journal: CallJournals(
-                journals: [CallMetricsJournal(metrics: serverMetrics, prices: tokenPrices)]
-                    + (callRecords.map {
-                        [CallRecordJournal(store: $0, callSid: start.callSid, prices: tokenPrices, logger: logger)]
-                    } ?? [])
-            ),
+            journal: CallJournals(journals: journals),
             twilio: twilio,
-            metrics: serverMetrics.calls,
+            metrics: metrics,
             logger: logger
         )
     }

@@ -4,8 +4,6 @@ import CallRecords
 import Foundation
 import Logging
 import MCPClient
-import NIOCore
-import ServiceLifecycle
 import VoiceServer
 import VoiceTesting
 
@@ -94,37 +92,21 @@ package struct CallSimulation: Sendable {
         system: BookingSystem,
         tools: MCPToolProvider
     ) async throws -> (caller: CallerReport, record: CallRecord?, job: Job?) {
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = buildApplication(
-            configuration: configuration,
-            tools: tools,
-            bookingMCP: system.routes,
-            outbox: system.store,
-            callRecords: system.store,
-            onServerRunning: { channel in
-                portContinuation.yield(channel.localAddress?.port ?? 0)
-                portContinuation.finish()
-            },
-            logger: logger
-        )
-        var configuration = ServiceGroupConfiguration(
-            services: [app, system.sender],
-            gracefulShutdownSignals: [],
-            cancellationSignals: [],
-            logger: logger
-        )
-        configuration.maximumGracefulShutdownDuration = .seconds(5)
-        let services = ServiceGroup(configuration: configuration)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                defer { portContinuation.finish() }
-                try await services.run()
+        try await LoopbackServer.run(
+            services: [system.sender],
+            logger: logger,
+            { onServerRunning in
+                buildApplication(
+                    configuration: configuration,
+                    tools: tools,
+                    bookingMCP: system.routes,
+                    outbox: system.store,
+                    callRecords: system.store,
+                    onServerRunning: onServerRunning,
+                    logger: logger
+                )
             }
-            defer { group.cancelAll() }
-            var portIterator = ports.makeAsyncIterator()
-            guard let port = await portIterator.next(), port > 0 else {
-                throw SimulationFailure(description: "the server did not start")
-            }
+        ) { port in
             var callerConfiguration = SimulatedCaller.Configuration(
                 serverURL: "http://127.0.0.1:\(port)",
                 publicBaseURL: Self.publicBaseURL,
@@ -144,13 +126,7 @@ package struct CallSimulation: Sendable {
             }
             var job: Job?
             if let jobID = record?.jobID { job = try await system.service.job(id: jobID) }
-            await services.triggerGracefulShutdown()
-            try await group.next()
             return (caller, record, job)
         }
     }
-}
-
-struct SimulationFailure: Error, CustomStringConvertible {
-    var description: String
 }

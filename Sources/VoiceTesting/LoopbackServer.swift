@@ -4,36 +4,54 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// Runs a Hummingbird router (HTTP and WebSocket) on 127.0.0.1 for the length of `body`: on a free port, or on
-/// `port` (to bring a server back where a client expects it).
+/// Runs a Hummingbird application on 127.0.0.1 for the length of `body`, which gets the port it listens on.
 package enum LoopbackServer {
+    /// Runs a router (HTTP and WebSocket) on a free port, or on `port` (to bring a server back where a client
+    /// expects it).
     package static func run<Context: WebSocketRequestContext, Value: Sendable>(
         router: Router<Context>,
         port fixedPort: Int = 0,
         logger: Logger,
         _ body: (Int) async throws -> Value
     ) async throws -> Value {
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router,
-            server: .http1WebSocketUpgrade(
-                webSocketRouter: router,
-                // An idle keep-alive connection is closed after 1 s: a client's connection pool must not hold the
-                // server's shutdown up until the client's own idle timeout.
-                configuration: .init(
-                    http1: .init(idleTimeout: .seconds(1)),
-                    ws: .init(maxFrameSize: 1 << 24, closeTimeout: .seconds(2))
+        try await run(
+            logger: logger,
+            { onServerRunning in
+                Application(
+                    router: router,
+                    server: .http1WebSocketUpgrade(
+                        webSocketRouter: router,
+                        // An idle keep-alive connection is closed after 1 s: a client's connection pool must not hold
+                        // the server's shutdown up until the client's own idle timeout.
+                        configuration: .init(
+                            http1: .init(idleTimeout: .seconds(1)),
+                            ws: .init(maxFrameSize: 1 << 24, closeTimeout: .seconds(2))
+                        )
+                    ),
+                    configuration: .init(address: .hostname("127.0.0.1", port: fixedPort)),
+                    onServerRunning: onServerRunning,
+                    logger: logger
                 )
-            ),
-            configuration: .init(address: .hostname("127.0.0.1", port: fixedPort)),
-            onServerRunning: { channel in
-                portContinuation.yield(channel.localAddress?.port ?? 0)
-                portContinuation.finish()
             },
-            logger: logger
+            body
         )
+    }
+
+    /// Runs the application `makeApplication` builds around the `onServerRunning` callback it is given (it must
+    /// listen on loopback), with `services` beside it.
+    package static func run<App: ApplicationProtocol, Value: Sendable>(
+        services extra: [any Service] = [],
+        logger: Logger,
+        _ makeApplication: (_ onServerRunning: @escaping @Sendable (any Channel) async -> Void) -> App,
+        _ body: (Int) async throws -> Value
+    ) async throws -> Value {
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let app = makeApplication { channel in
+            portContinuation.yield(channel.localAddress?.port ?? 0)
+            portContinuation.finish()
+        }
         var configuration = ServiceGroupConfiguration(
-            services: [app],
+            services: [app] + extra,
             gracefulShutdownSignals: [],
             cancellationSignals: [],
             logger: logger
