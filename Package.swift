@@ -82,16 +82,62 @@ let package = Package(
             name: "CallRecords",
             swiftSettings: swiftSettings
         ),
+        // One SQL database behind SQLKit (a SQLite file or a PostgreSQL pool), versioned migrations, timestamps.
+        .target(
+            name: "SQLStorage",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The booking store over SQLKit: one code path for SQLite and PostgreSQL, migrations, the outbox.
         .target(
             name: "BookingSQL",
             dependencies: [
                 "Booking",
-                "CallRecords",
+                "SQLStorage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The voice server's call records in SQL, on SQLite or PostgreSQL.
+        .target(
+            name: "CallRecordsSQL",
+            dependencies: [
+                "CallRecords",
+                "SQLStorage",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Reading the environment and `.env` into checked values: the variables, their errors, secrets, the
+        // database location, the Twilio account. Shared by the voice server and the booking server.
+        .target(
+            name: "ServerConfiguration",
+            dependencies: [
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Twilio's signed webhooks on Hummingbird: the public URL a request was signed for, the checking middleware.
+        .target(
+            name: "TwilioWebhooks",
+            dependencies: [
+                "ServerConfiguration",
+                "TwilioMedia",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -122,6 +168,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -148,21 +195,43 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The HTTP and WebSocket server: configuration, routes, middleware, call registry.
+        // The booking system as a server: its configuration (the booking variables only), the booking system on a
+        // database, and the standalone application (`/mcp`, `/sms/status`, `/health`) for `booking-mcp`.
+        .target(
+            name: "BookingServer",
+            dependencies: [
+                "Booking",
+                "BookingMCP",
+                "BookingSQL",
+                "OutboxDelivery",
+                "SQLStorage",
+                "ServerConfiguration",
+                "TwilioMedia",
+                "TwilioREST",
+                "TwilioWebhooks",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The voice server: its configuration, the composition root, routes, the media stream, call registry, metrics.
         .target(
             name: "VoiceServer",
             dependencies: [
                 "TwilioMedia",
                 "RealtimeAPI",
                 "CallBridge",
-                "Booking",
-                "BookingSQL",
                 "BookingMCP",
+                "BookingServer",
                 "MCPClient",
-                "OutboxDelivery",
                 "CallRecords",
+                "CallRecordsSQL",
+                "SQLStorage",
+                "ServerConfiguration",
                 "TwilioREST",
-                .product(name: "Configuration", package: "swift-configuration"),
+                "TwilioWebhooks",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "MCP", package: "swift-sdk"),
@@ -172,7 +241,6 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -180,8 +248,10 @@ let package = Package(
         .target(
             name: "VoiceTesting",
             dependencies: [
+                "Booking",
                 "TwilioMedia",
                 "RealtimeAPI",
+                "SQLStorage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -199,9 +269,10 @@ let package = Package(
             name: "VoiceSimulation",
             dependencies: [
                 "Booking",
-                "BookingSQL",
+                "BookingServer",
                 "CallRecords",
-                "MCPClient",
+                "CallRecordsSQL",
+                "ServerConfiguration",
                 "TwilioMedia",
                 "VoiceServer",
                 "VoiceTesting",
@@ -215,15 +286,13 @@ let package = Package(
             name: "VoiceBench",
             dependencies: [
                 "Booking",
-                "BookingMCP",
+                "BookingServer",
                 "MCPClient",
                 "RealtimeAPI",
-                "VoiceServer",
                 "VoiceTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -236,16 +305,13 @@ let package = Package(
         .executableTarget(
             name: "VoiceServerCLI",
             dependencies: [
+                "BookingServer",
                 "VoiceServer",
                 "VoiceBench",
                 "VoiceSimulation",
-                "BookingMCP",
-                "MCPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "MCP", package: "swift-sdk"),
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -263,7 +329,35 @@ let package = Package(
         ),
         .testTarget(
             name: "BookingSQLTests",
-            dependencies: ["Booking", "BookingSQL", "CallRecords", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Booking", "BookingSQL", "VoiceTesting", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BookingServerTests",
+            dependencies: [
+                "Booking",
+                "BookingMCP",
+                "BookingServer",
+                "BookingSQL",
+                "MCPClient",
+                "RealtimeAPI",
+                "SQLStorage",
+                "TwilioMedia",
+                "VoiceTesting",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CallRecordsSQLTests",
+            dependencies: [
+                "BookingSQL", "CallRecords", "CallRecordsSQL", "SQLStorage", "VoiceTesting",
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -283,6 +377,7 @@ let package = Package(
                 "OutboxDelivery",
                 "Booking",
                 "BookingSQL",
+                "SQLStorage",
                 "TwilioREST",
                 "VoiceTesting",
                 .product(name: "Logging", package: "swift-log"),
@@ -313,6 +408,9 @@ let package = Package(
         .testTarget(
             name: "VoiceServerTests",
             dependencies: [
+                "BookingServer",
+                "CallRecordsSQL",
+                "ServerConfiguration",
                 "VoiceServer",
                 "VoiceBench",
                 "TwilioMedia",

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MCP
+import ServiceLifecycle
 
 /// The booking MCP server over Streamable HTTP: one MCP `Server` and stateful transport per client session
 /// (`Mcp-Session-Id`), so concurrent clients never see each other's JSON-RPC ids. Idle sessions are closed after
@@ -128,5 +129,13 @@ package actor BookingMCPEndpoint {
         if !expired.isEmpty {
             logger.debug("Closed idle MCP sessions", metadata: ["count": "\(expired.count)"])
         }
+    }
+}
+
+extension BookingMCPEndpoint: Service {
+    /// Keeps the sessions until the service group shuts down, then closes every one of them.
+    package func run() async throws {
+        try? await gracefulShutdown()
+        await closeAll()
     }
 }

@@ -1,11 +1,8 @@
-import Foundation
-import Logging
-import SQLKit
+import SQLStorage
 
-/// Versioned schema changes, applied in order at start; each version once. The SQL is written to run unchanged on
-/// SQLite and PostgreSQL.
+/// The booking tables' schema changes, applied in order at start (see ``SQLMigrations``).
 enum BookingMigrations {
-    static let all: [(version: Int, statements: [String])] = [
+    static let all = SQLMigrations(table: "schema_migrations", name: "booking", all: [
         (
             1,
             [
@@ -79,61 +76,10 @@ enum BookingMigrations {
         (
             3,
             [
-                // Call records: one row per call, and its events (status changes, transcript, tools, usage) in order.
-                """
-                CREATE TABLE IF NOT EXISTS calls (
-                    call_sid TEXT PRIMARY KEY,
-                    caller TEXT,
-                    started_at TEXT NOT NULL,
-                    ended_at TEXT,
-                    status TEXT,
-                    duration_seconds INTEGER,
-                    outcome TEXT,
-                    job_id TEXT,
-                    input_tokens INTEGER NOT NULL DEFAULT 0,
-                    output_tokens INTEGER NOT NULL DEFAULT 0,
-                    cost_micro_dollars INTEGER NOT NULL DEFAULT 0
-                )
-                """,
-                """
-                CREATE TABLE IF NOT EXISTS call_events (
-                    id TEXT PRIMARY KEY,
-                    call_sid TEXT NOT NULL REFERENCES calls (call_sid),
-                    at TEXT NOT NULL,
-                    kind TEXT NOT NULL,
-                    name TEXT,
-                    text TEXT,
-                    number INTEGER,
-                    ok INTEGER
-                )
-                """,
-                "CREATE INDEX IF NOT EXISTS call_events_call ON call_events (call_sid, at)",
+                // Version 3 also made the call-record tables, which the voice server now keeps itself
+                // (`CallRecordMigrations`, issue 12); a database that has them keeps them.
                 "CREATE INDEX IF NOT EXISTS jobs_call_sid ON jobs (call_sid)",
             ]
         ),
-    ]
-
-    static func run(on database: any SQLDatabase, logger: Logger) async throws {
-        try await database.raw(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
-        ).run()
-        let applied = Set(
-            try await database.raw("SELECT version FROM schema_migrations").all().map {
-                try $0.decode(column: "version", as: Int.self)
-            }
-        )
-        for migration in all where !applied.contains(migration.version) {
-            for statement in migration.statements {
-                try await database.raw(SQLQueryString(statement)).run()
-            }
-            // Two instances starting together may both get here; the primary key keeps one row.
-            try await database.raw(
-                """
-                INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: migration.version), \(bind: "\(Date())"))
-                ON CONFLICT (version) DO NOTHING
-                """
-            ).run()
-            logger.info("Applied booking migration", metadata: ["version": "\(migration.version)"])
-        }
-    }
+    ])
 }

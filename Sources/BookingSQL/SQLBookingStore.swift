@@ -4,6 +4,7 @@ import Logging
 import PostgresKit
 import SQLKit
 import SQLiteKit
+import SQLStorage
 
 /// The booking store over SQLKit: one code path for SQLite and PostgreSQL.
 ///
@@ -12,109 +13,20 @@ import SQLiteKit
 /// write is a single statement, so rescheduling (one `UPDATE` of the slot columns) claims the new slot and frees the
 /// old one atomically.
 package final class SQLBookingStore: BookingStore {
-    package enum Backend: Sendable {
-        case sqlite
-        case postgres
-    }
-
-    package let backend: Backend
-    let database: any SQLDatabase
-    private let shutdown: @Sendable () async -> Void
+    package let storage: SQLStorage
+    var database: any SQLDatabase { storage.database }
     private let logger: Logger
 
-    private init(
-        backend: Backend,
-        database: any SQLDatabase,
-        logger: Logger,
-        shutdown: @escaping @Sendable () async -> Void
-    ) {
-        self.backend = backend
-        self.database = database
+    /// The store keeps its tables in `storage`, which its opener closes.
+    package init(storage: SQLStorage, logger: Logger) {
+        self.storage = storage
         self.logger = logger
-        self.shutdown = shutdown
-    }
-
-    /// Opens (creating if needed) a SQLite file in WAL mode. One connection: SQLite allows one writer at a time anyway.
-    package static func sqlite(path: String, logger: Logger) async throws -> SQLBookingStore {
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        let database = connection.sql(queryLogLevel: .trace)
-        try await database.raw("PRAGMA journal_mode = WAL").run()
-        try await database.raw("PRAGMA busy_timeout = 5000").run()
-        try await database.raw("PRAGMA foreign_keys = ON").run()
-        return SQLBookingStore(backend: .sqlite, database: database, logger: logger) {
-            try? await connection.close()
-        }
-    }
-
-    /// Connects to PostgreSQL with a pool of connections. With `schema`, the tables live in that schema (created if
-    /// missing), so several booking systems, or test runs, can share one database.
-    package static func postgres(
-        url: String,
-        schema: String? = nil,
-        logger: Logger,
-        maximumConnections: Int = 8
-    ) async throws -> SQLBookingStore {
-        var configuration = try SQLPostgresConfiguration(url: url)
-        if let schema {
-            guard schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
-                throw BookingError.invalidArgument(field: "schema", reason: "letters, digits and underscores only")
-            }
-            let setup = try SQLPostgresConfiguration(url: url)
-            let connection = try await PostgresConnection.connect(
-                configuration: setup.coreConfiguration,
-                id: 1,
-                logger: logger
-            )
-            do {
-                _ = try await connection.query(
-                    PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"),
-                    logger: logger
-                )
-            } catch {
-                try? await connection.close()
-                throw error
-            }
-            try? await connection.close()
-            configuration.searchPath = [schema]
-        }
-        let group = MultiThreadedEventLoopGroup.singleton
-        let pool = EventLoopGroupConnectionPool(
-            source: PostgresConnectionSource(sqlConfiguration: configuration),
-            maxConnectionsPerEventLoop: max(1, maximumConnections / max(1, System.coreCount)),
-            logger: logger,
-            on: group
-        )
-        let database = pool.database(logger: logger).sql(queryLogLevel: .trace)
-        // Fail now, with a clear error, if the server cannot be reached.
-        do {
-            try await database.raw("SELECT 1").run()
-        } catch {
-            try? await pool.shutdownAsync()
-            throw error
-        }
-        let handle = PoolHandle(pool: pool)
-        return SQLBookingStore(backend: .postgres, database: database, logger: logger) {
-            try? await handle.pool.shutdownAsync()
-        }
-    }
-
-    /// `EventLoopGroupConnectionPool` predates `Sendable` but guards all of its state with a lock and is built to
-    /// be shared across event loops (it is what `database(logger:)` hands out), so passing it to the shutdown
-    /// closure is safe.
-    private struct PoolHandle: @unchecked Sendable {
-        let pool: EventLoopGroupConnectionPool<PostgresConnectionSource>
-    }
-
-    package func close() async {
-        await shutdown()
     }
 
     // MARK: BookingStore
 
     package func prepare(crews: [Crew], trucks: [Truck]) async throws {
-        try await BookingMigrations.run(on: database, logger: logger)
+        try await BookingMigrations.all.run(on: database, logger: logger)
         for crew in crews {
             try await database.raw(
                 """
@@ -159,7 +71,7 @@ package final class SQLBookingStore: BookingStore {
                 \(bind: job.date.iso), \(bind: job.window.rawValue), \(bind: job.homeSize.rawValue), \(bind: job.specialItems),
                 \(bind: job.estimatedHours), \(bind: job.crewID), \(bind: job.truckID), \(bind: job.crewSize),
                 \(bind: job.priceEstimateCents), \(bind: job.status.rawValue), \(bind: job.notes), \(bind: job.callSid),
-                \(bind: idempotencyKey), \(bind: Self.timestamp(job.createdAt)), \(bind: Self.timestamp(job.updatedAt)))
+                \(bind: idempotencyKey), \(bind: SQLTimestamp.text(job.createdAt)), \(bind: SQLTimestamp.text(job.updatedAt)))
                 """
             ).run()
         } catch {
@@ -185,7 +97,7 @@ package final class SQLBookingStore: BookingStore {
     package func updateStatus(jobID: String, expected: JobStatus, to status: JobStatus, at: Date) async throws -> Job? {
         try await database.raw(
             """
-            UPDATE jobs SET status = \(bind: status.rawValue), updated_at = \(bind: Self.timestamp(at))
+            UPDATE jobs SET status = \(bind: status.rawValue), updated_at = \(bind: SQLTimestamp.text(at))
             WHERE id = \(bind: jobID) AND status = \(bind: expected.rawValue) RETURNING *
             """
         ).first().map(Self.job(from:))
@@ -197,7 +109,7 @@ package final class SQLBookingStore: BookingStore {
                 """
                 UPDATE jobs SET move_date = \(bind: slot.date.iso), time_window = \(bind: slot.window.rawValue),
                 crew_id = \(bind: slot.crewID), truck_id = \(bind: slot.truckID), status = \(bind: status.rawValue),
-                updated_at = \(bind: Self.timestamp(at)) WHERE id = \(bind: jobID) RETURNING *
+                updated_at = \(bind: SQLTimestamp.text(at)) WHERE id = \(bind: jobID) RETURNING *
                 """
             ).first().map(Self.job(from:))
         } catch {
@@ -218,7 +130,7 @@ package final class SQLBookingStore: BookingStore {
                 INSERT INTO outbox (id, job_id, kind, sequence, recipient, body, status, created_at) VALUES
                 (\(bind: message.id), \(bind: message.jobID), \(bind: message.kind), \(bind: message.sequence),
                 \(bind: message.recipient), \(bind: message.body), \(bind: message.status),
-                \(bind: Self.timestamp(message.createdAt)))
+                \(bind: SQLTimestamp.text(message.createdAt)))
                 """
             ).run()
         } catch {
@@ -241,7 +153,7 @@ package final class SQLBookingStore: BookingStore {
             return try await database.raw(
                 """
                 SELECT * FROM outbox WHERE status = \(bind: status)
-                AND (next_attempt_at IS NULL OR next_attempt_at <= \(bind: Self.timestamp(dueBy)))
+                AND (next_attempt_at IS NULL OR next_attempt_at <= \(bind: SQLTimestamp.text(dueBy)))
                 ORDER BY created_at LIMIT \(bind: limit)
                 """
             ).all().map(Self.outboxMessage(from:))
@@ -257,8 +169,8 @@ package final class SQLBookingStore: BookingStore {
                 """
                 UPDATE outbox SET status = \(bind: message.status), twilio_sid = \(bind: message.twilioSid),
                 attempts = \(bind: message.attempts), last_error = \(bind: message.lastError),
-                next_attempt_at = \(bind: message.nextAttemptAt.map(Self.timestamp)),
-                updated_at = \(bind: Self.timestamp(message.updatedAt ?? Date()))
+                next_attempt_at = \(bind: message.nextAttemptAt.map(SQLTimestamp.text)),
+                updated_at = \(bind: SQLTimestamp.text(message.updatedAt ?? Date()))
                 WHERE id = \(bind: message.id) AND status = \(bind: expectedStatus) RETURNING *
                 """
             ).first().map(Self.outboxMessage(from:))
@@ -297,8 +209,8 @@ package final class SQLBookingStore: BookingStore {
             status: status,
             notes: try optionalText("notes"),
             callSid: try optionalText("call_sid"),
-            createdAt: try Self.date(fromTimestamp: text("created_at")),
-            updatedAt: try Self.date(fromTimestamp: text("updated_at"))
+            createdAt: try SQLTimestamp.date(text("created_at")),
+            updatedAt: try SQLTimestamp.date(text("updated_at"))
         )
     }
 
@@ -311,22 +223,13 @@ package final class SQLBookingStore: BookingStore {
             recipient: try row.decode(column: "recipient", as: String.self),
             body: try row.decode(column: "body", as: String.self),
             status: try row.decode(column: "status", as: String.self),
-            createdAt: try date(fromTimestamp: row.decode(column: "created_at", as: String.self)),
+            createdAt: try SQLTimestamp.date(row.decode(column: "created_at", as: String.self)),
             twilioSid: try row.decode(column: "twilio_sid", as: String?.self),
             attempts: try row.decode(column: "attempts", as: Int.self),
             lastError: try row.decode(column: "last_error", as: String?.self),
-            nextAttemptAt: try row.decode(column: "next_attempt_at", as: String?.self).map(date(fromTimestamp:)),
-            updatedAt: try row.decode(column: "updated_at", as: String?.self).map(date(fromTimestamp:))
+            nextAttemptAt: try row.decode(column: "next_attempt_at", as: String?.self).map(SQLTimestamp.date),
+            updatedAt: try row.decode(column: "updated_at", as: String?.self).map(SQLTimestamp.date)
         )
-    }
-
-    /// Timestamps are stored as ISO 8601 text with milliseconds, which sorts and reads the same on both backends.
-    static func timestamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
-
-    static func date(fromTimestamp text: String) throws -> Date {
-        try Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
     /// Which unique constraint refused a write, if that is what happened.

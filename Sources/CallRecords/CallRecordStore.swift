@@ -1,6 +1,6 @@
 import Foundation
 
-/// Where call records are kept: the booking database.
+/// Where call records are kept: the voice server's database.
 package protocol CallRecordStore: Sendable {
     /// Creates the record when the call comes in; a second call for the same SID changes nothing.
     func callStarted(callSid: String, caller: String?, at: Date) async throws

@@ -1,14 +1,12 @@
 import AsyncHTTPClient
 import Booking
-import BookingMCP
 import Foundation
 import Histogram
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import RealtimeAPI
 import Synchronization
-import VoiceServer
+import BookingServer
 import VoiceTesting
 
 /// Measures the booking MCP server end to end: tool calls per second and latency percentiles of
@@ -71,35 +69,33 @@ package struct BookingBenchmark: Sendable {
                 environment["DATABASE_URL"] = postgresURL
                 schema = "bench_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
             }
-            let configuration = try await VoiceServerConfiguration.load(environment: environment, environmentFile: nil)
-            let system = try await BookingSystem.open(
-                configuration: configuration,
-                policy: Self.benchmarkPolicy(),
-                schema: schema,
-                logger: logger
-            )
-            do {
-                let router = Router(context: BasicWebSocketRequestContext.self)
-                system.routes.addRoutes(to: router)
-                try await LoopbackServer.run(router: router, logger: logger) { port in
-                    for tool in ["check_availability", "create_booking"] {
-                        for clients in clientCounts {
-                            report(
-                                try await measure(
-                                    tool: tool,
-                                    clients: clients,
-                                    url: "http://127.0.0.1:\(port)/mcp",
-                                    backend: backend
-                                )
+            let configuration = try await BookingServerConfiguration.load(environment: environment, environmentFile: nil)
+            var overrides = BookingServer.Overrides()
+            overrides.policy = Self.benchmarkPolicy()
+            overrides.schema = schema
+            try await LoopbackServer.run(logger: logger) { onServerRunning in
+                overrides.onServerRunning = onServerRunning
+                return try await BookingServer.build(
+                    configuration: configuration,
+                    host: "127.0.0.1",
+                    port: 0,
+                    overrides: overrides,
+                    logger: logger
+                ).application
+            } _: { port in
+                for tool in ["check_availability", "create_booking"] {
+                    for clients in clientCounts {
+                        report(
+                            try await measure(
+                                tool: tool,
+                                clients: clients,
+                                url: "http://127.0.0.1:\(port)/mcp",
+                                backend: backend
                             )
-                        }
+                        )
                     }
                 }
-            } catch {
-                await system.close()
-                throw error
             }
-            await system.close()
         }
     }
 

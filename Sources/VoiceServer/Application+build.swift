@@ -1,119 +1,186 @@
-import Booking
 import BookingMCP
+import BookingServer
 import CallBridge
-import CallRecords
+import CallRecordsSQL
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import MCPClient
 import NIOCore
+import ServerConfiguration
+import ServiceLifecycle
+import SQLStorage
 import TwilioMedia
 import TwilioREST
+import TwilioWebhooks
 
-/// Builds the server: routes, middleware and shared state. `voice-server serve` runs it; tests call it too.
-package func buildApplication(
-    configuration: VoiceServerConfiguration,
-    callRegistry: CallRegistry = CallRegistry(),
-    tools: any ToolProvider = InMemoryToolProvider(),
-    bookingMCP: BookingMCPRoutes? = nil,
-    outbox: (any BookingStore)? = nil,
-    callRecords: (any CallRecordStore)? = nil,
-    metrics: ServerMetrics = ServerMetrics(),
-    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
-    logger: Logger
-) -> some ApplicationProtocol {
-    for warning in configuration.startupWarnings {
-        logger.warning("\(warning)")
+/// The voice server, assembled in one place from its configuration: `serve`, `simulate`, the server `bench` starts
+/// and the tests all build it here.
+///
+/// It opens the database (`DATABASE_URL`) and runs its migrations before it returns; the call records are kept there
+/// whatever the booking system is. Unless `MCP_SERVER_URL` names a remote booking server, the booking system is
+/// embedded on the same database, with its MCP endpoint at `/mcp` and its texts' delivery reports at `/sms/status`.
+/// Every long-lived part (the database, the MCP sessions, the tool gateway, the text sender) is a service of the
+/// application: it starts with the application and is closed after the server has stopped.
+package struct VoiceApplication: Sendable {
+    /// What tests, `simulate` and `bench` change in the assembly.
+    package struct Overrides: Sendable {
+        package var callRegistry = CallRegistry()
+        package var metrics = ServerMetrics()
+        /// Replaces the booking tools offered to calls (tests use tools defined in code).
+        package var tools: (any ToolProvider)?
+        /// For PostgreSQL: a schema to keep the tables in.
+        package var databaseSchema: String?
+        package var onServerRunning: @Sendable (any Channel) async -> Void = { _ in }
+
+        package init() {}
     }
-    let validator = configuration.twilioAuthToken.map { TwilioSignatureValidator(authToken: $0.value) }
-    let urlResolver = PublicURLResolver(publicBaseURL: configuration.publicBaseURL)
 
-    let router = Router(context: VoiceRequestContext.self)
-    router.add(middleware: LogRequestsMiddleware(.debug))
+    package let application: Application<RouterResponder<VoiceRequestContext>>
+    /// The embedded booking system; `nil` with `MCP_SERVER_URL`.
+    package let bookingSystem: BookingSystem?
+    package let callRecords: SQLCallRecordStore
+    package let callRegistry: CallRegistry
+    /// The calls' way to the booking tools over MCP; `nil` when ``Overrides/tools`` replaced it.
+    package let toolGateway: MCPToolProvider?
 
-    HealthController(callRegistry: callRegistry, startedAt: .now).addRoutes(to: router)
-    MetricsController(metrics: metrics, callRegistry: callRegistry, tools: tools as? MCPToolProvider)
-        .addRoutes(to: router)
-    VoiceWebhookController(
-        configuration: configuration,
-        callRegistry: callRegistry,
-        urlResolver: urlResolver,
-        validator: validator,
-        callRecords: callRecords
-    ).addRoutes(
-        to: router.group("voice").add(
-            middleware: TwilioWebhookAuthenticator(validator: validator, urlResolver: urlResolver)
+    package static func build(
+        configuration: VoiceServerConfiguration,
+        overrides: Overrides = Overrides(),
+        logger: Logger
+    ) async throws -> VoiceApplication {
+        for warning in configuration.startupWarnings {
+            logger.warning("\(warning)")
+        }
+        let storage = try await SQLStorage.open(
+            configuration.booking.database,
+            schema: overrides.databaseSchema,
+            logger: logger
         )
-    )
-    MediaStreamController(
-        validator: validator,
-        urlResolver: urlResolver,
-        callRegistry: callRegistry,
-        sessionFactory: CallSessionFactory(
-            serverConfiguration: configuration,
-            tools: tools,
-            callController: configuration.twilioRESTClient.map {
-                TwilioCallController(
-                    client: $0,
-                    transferNumber: configuration.transferNumber,
-                    callerID: configuration.twilioPhoneNumber
+        let callRecords = SQLCallRecordStore(storage: storage)
+        var bookingSystem: BookingSystem?
+        if configuration.mcpServerURL == nil {
+            bookingSystem = BookingSystem(configuration: configuration.booking, storage: storage, logger: logger)
+        }
+        do {
+            try await callRecords.prepare(logger: logger)
+            try await bookingSystem?.prepare()
+        } catch {
+            await storage.close()
+            throw error
+        }
+
+        var toolGateway: MCPToolProvider?
+        if overrides.tools == nil {
+            if let url = configuration.mcpServerURL {
+                toolGateway = .remote(url: url, token: configuration.booking.mcpServerToken?.value, logger: logger)
+            } else if let bookingSystem {
+                logger.info(
+                    "Booking system ready",
+                    metadata: ["mcp": "/mcp", "database": "\(configuration.booking.database.kind)"]
                 )
-            },
-            callRecords: callRecords,
-            metrics: metrics
-        )
-    ).addRoutes(to: router)
+                toolGateway = .embedded(bookingSystem, logger: logger)
+            }
+        }
+        let tools: any ToolProvider = overrides.tools ?? toolGateway ?? InMemoryToolProvider()
 
-    bookingMCP?.addRoutes(to: router)
-    if let outbox {
-        SMSStatusController(store: outbox).addRoutes(
-            to: router.group("sms").add(
+        let router = makeRouter(
+            configuration: configuration,
+            overrides: overrides,
+            tools: tools,
+            toolGateway: toolGateway,
+            bookingSystem: bookingSystem,
+            callRecords: callRecords
+        )
+        // Stopped in the reverse order: the server, the text sender, the tool gateway, the MCP sessions, the database.
+        var services: [any Service] = [storage]
+        if let bookingSystem { services.append(bookingSystem.endpoint) }
+        if let toolGateway { services.append(toolGateway) }
+        if let bookingSystem { services.append(bookingSystem.sender) }
+        let application = Application(
+            router: router,
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: router,
+                configuration: .init(
+                    http1: .init(idleTimeout: HTTPServerTimeouts.idle),
+                    ws: .init(maxFrameSize: MediaStreamController.maximumFrameBytes, closeTimeout: .seconds(5))
+                )
+            ),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: "voice-server/\(ServerVersion.current)"
+            ),
+            services: services,
+            onServerRunning: overrides.onServerRunning,
+            logger: logger
+        )
+        return VoiceApplication(
+            application: application,
+            bookingSystem: bookingSystem,
+            callRecords: callRecords,
+            callRegistry: overrides.callRegistry,
+            toolGateway: toolGateway
+        )
+    }
+
+    private static func makeRouter(
+        configuration: VoiceServerConfiguration,
+        overrides: Overrides,
+        tools: any ToolProvider,
+        toolGateway: MCPToolProvider?,
+        bookingSystem: BookingSystem?,
+        callRecords: SQLCallRecordStore
+    ) -> Router<VoiceRequestContext> {
+        let twilio = configuration.booking.twilio
+        let validator = twilio.authToken.map { TwilioSignatureValidator(authToken: $0.value) }
+        let urlResolver = PublicURLResolver(publicBaseURL: configuration.booking.publicBaseURL)
+        let callRegistry = overrides.callRegistry
+
+        let router = Router(context: VoiceRequestContext.self)
+        router.add(middleware: LogRequestsMiddleware(.debug))
+
+        HealthController(callRegistry: callRegistry, startedAt: .now).addRoutes(to: router)
+        MetricsController(metrics: overrides.metrics, callRegistry: callRegistry, tools: toolGateway)
+            .addRoutes(to: router)
+        VoiceWebhookController(
+            configuration: configuration,
+            callRegistry: callRegistry,
+            urlResolver: urlResolver,
+            validator: validator,
+            callRecords: callRecords
+        ).addRoutes(
+            to: router.group("voice").add(
                 middleware: TwilioWebhookAuthenticator(validator: validator, urlResolver: urlResolver)
             )
         )
-    }
-
-    return Application(
-        router: router,
-        server: .http1WebSocketUpgrade(
-            webSocketRouter: router,
-            configuration: .init(
-                http1: .init(idleTimeout: HTTPServerTimeouts.idle),
-                ws: .init(maxFrameSize: MediaStreamController.maximumFrameBytes, closeTimeout: .seconds(5))
+        MediaStreamController(
+            validator: validator,
+            urlResolver: urlResolver,
+            callRegistry: callRegistry,
+            sessionFactory: CallSessionFactory(
+                serverConfiguration: configuration,
+                tools: tools,
+                callController: twilio.restClient.map {
+                    TwilioCallController(
+                        client: $0,
+                        transferNumber: configuration.transferNumber,
+                        callerID: twilio.phoneNumber
+                    )
+                },
+                callRecords: callRecords,
+                metrics: overrides.metrics
             )
-        ),
-        configuration: .init(
-            address: .hostname(configuration.host, port: configuration.port),
-            serverName: "voice-server/\(VoiceServerVersion.current)"
-        ),
-        onServerRunning: onServerRunning,
-        logger: logger
-    )
-}
+        ).addRoutes(to: router)
 
-/// The booking system's MCP server on its own (`voice-server booking-mcp --port N`): `/mcp` and `/health`.
-package func buildBookingMCPApplication(
-    routes: BookingMCPRoutes,
-    host: String,
-    port: Int,
-    logger: Logger
-) -> some ApplicationProtocol {
-    let router = Router()
-    router.get("health") { _, _ in ["status": "ok", "version": VoiceServerVersion.current] }
-    routes.addRoutes(to: router)
-    return Application(
-        router: router,
-        server: .http1(configuration: .init(idleTimeout: HTTPServerTimeouts.idle)),
-        configuration: .init(
-            address: .hostname(host, port: port),
-            serverName: "booking-mcp/\(VoiceServerVersion.current)"
-        ),
-        logger: logger
-    )
-}
-
-enum HTTPServerTimeouts {
-    /// A keep-alive connection with no request in flight is closed after this long. Without it, an MCP client's
-    /// pooled idle connection held a graceful shutdown up until the client's own idle timeout (60 s by default).
-    static let idle = TimeAmount.seconds(30)
+        // Whoever owns the outbox takes its delivery reports: here only when the booking system is embedded.
+        if let bookingSystem {
+            bookingSystem.routes.addRoutes(to: router)
+            SMSStatusController(store: bookingSystem.store).addRoutes(
+                to: router,
+                validator: validator,
+                urlResolver: urlResolver
+            )
+        }
+        return router
+    }
 }

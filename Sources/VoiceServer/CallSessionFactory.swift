@@ -1,8 +1,10 @@
+import BookingServer
 import CallBridge
 import CallRecords
 import Logging
 import NIOCore
 import RealtimeAPI
+import ServerConfiguration
 import TwilioMedia
 
 /// Makes each call's ``CallSession`` from the server's configuration and tools.
@@ -32,8 +34,8 @@ package struct CallSessionFactory: Sendable {
         var callControl: Set<CallControlTool> = [.endCall]
         if callController != nil, serverConfiguration.transferNumber != nil { callControl.insert(.transferToHuman) }
         self.configuration = CallSession.Configuration(
-            businessName: serverConfiguration.businessName,
-            timeZone: serverConfiguration.businessTimeZone,
+            businessName: serverConfiguration.booking.businessName,
+            timeZone: serverConfiguration.booking.businessTimeZone,
             voice: serverConfiguration.openAIVoice,
             transcriptionModel: serverConfiguration.openAITranscriptionModel,
             toolDeadline: serverConfiguration.toolDeadline,

@@ -1,4 +1,5 @@
 import Hummingbird
+import ServerConfiguration
 
 /// `GET /health`: whether the server is up, which version, for how long, and how many calls it is carrying.
 package struct HealthController: Sendable {
@@ -23,14 +24,10 @@ package struct HealthController: Sendable {
         let seconds = Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18
         return Report(
             status: "ok",
-            version: VoiceServerVersion.current,
+            version: ServerVersion.current,
             uptimeSeconds: (seconds * 1000).rounded() / 1000,
             activeCalls: await callRegistry.activeStreamCount,
             activeRealtimeSessions: await callRegistry.activeRealtimeSessionCount
         )
     }
-}
-
-package enum VoiceServerVersion {
-    package static let current = "0.1.0"
 }

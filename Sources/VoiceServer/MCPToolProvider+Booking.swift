@@ -1,9 +1,8 @@
-import AsyncHTTPClient
 import BookingMCP
+import BookingServer
 import CallBridge
 import Foundation
 import Logging
-import MCP
 import MCPClient
 
 extension MCPToolProvider {
@@ -27,10 +26,7 @@ extension MCPToolProvider {
     /// protocol as a remote server, without a network hop or a token.
     package static func embedded(_ bookingSystem: BookingSystem, logger: Logger) -> MCPToolProvider {
         MCPToolProvider(serverName: "embedded", logger: logger) {
-            let (clientSide, serverSide) = await InMemoryTransport.createConnectedPair()
-            let server = await BookingMCPEndpoint.makeServer(toolbox: bookingSystem.endpoint.toolbox)
-            try await server.start(transport: serverSide)
-            return clientSide
+            try await bookingSystem.inMemoryTransport()
         }
     }
 }

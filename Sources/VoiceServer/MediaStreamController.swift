@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import NIOWebSocket
 import TwilioMedia
+import TwilioWebhooks
 
 /// `WS /media-stream`: Twilio's bidirectional Media Stream for one call.
 ///
@@ -38,7 +39,7 @@ package struct MediaStreamController: Sendable {
     @Sendable func shouldUpgrade(request: Request, context: VoiceRequestContext) throws -> RouterShouldUpgrade {
         guard let validator else { return .upgrade([:]) }
         let url = urlResolver.streamURL(for: request)
-        guard let signature = request.headers[TwilioWebhookAuthenticator.signatureHeader],
+        guard let signature = request.headers[twilioSignatureHeader],
             validator.isValid(signature: signature, streamURL: url)
         else {
             context.logger.warning("Refused an unsigned or wrongly signed media stream", metadata: ["url": "\(url)"])

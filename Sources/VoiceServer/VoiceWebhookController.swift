@@ -1,9 +1,12 @@
+import BookingServer
 import CallRecords
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import ServerConfiguration
 import TwilioMedia
+import TwilioWebhooks
 
 /// `POST /voice/incoming` answers a call with TwiML that connects the media stream; `/voice/status` records the
 /// call's status callbacks. Both sit behind ``TwilioWebhookAuthenticator``.
@@ -34,7 +37,7 @@ package struct VoiceWebhookController: Sendable {
         guard let callSid = parameters["CallSid"], !callSid.isEmpty else {
             throw HTTPError(.badRequest, message: "Missing CallSid.")
         }
-        if let ours = configuration.twilioAccountSID, let theirs = parameters["AccountSid"], theirs != ours {
+        if let ours = configuration.booking.twilio.accountSID, let theirs = parameters["AccountSid"], theirs != ours {
             context.logger.warning("Refused a call for another Twilio account", metadata: ["call_sid": "\(callSid)"])
             throw HTTPError(.forbidden, message: "AccountSid does not match.")
         }
@@ -69,7 +72,7 @@ package struct VoiceWebhookController: Sendable {
             streamURL: urlResolver.streamURL(for: request),
             parameters: streamParameters,
             apology:
-                "Sorry, \(configuration.businessName) cannot take your call right now. Please call again in a few minutes."
+                "Sorry, \(configuration.booking.businessName) cannot take your call right now. Please call again in a few minutes."
         )
         return Self.xmlResponse(twiml.xml)
     }

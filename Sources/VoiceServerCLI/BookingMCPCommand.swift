@@ -1,11 +1,7 @@
 import ArgumentParser
-import BookingMCP
-import Hummingbird
-import Logging
-import MCP
+import BookingServer
 import ServiceLifecycle
-import UnixSignals
-import VoiceServer
+import Logging
 
 struct BookingMCPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,24 +26,14 @@ struct BookingMCPCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration = try await VoiceServerConfiguration.load(environmentFile: environmentFile)
+        let configuration = try await BookingServerConfiguration.load(environmentFile: environmentFile)
         bootstrapLogging(level: configuration.logLevel, toStandardError: true)
         let logger = Logger(label: "booking-mcp")
-        let system = try await BookingSystem.open(configuration: configuration, logger: logger)
-        do {
-            if stdio {
-                let server = await BookingMCPEndpoint.makeServer(toolbox: system.endpoint.toolbox)
-                try await server.start(transport: StdioTransport(logger: logger))
-                await server.waitUntilCompleted()
-            } else {
-                let app = buildBookingMCPApplication(routes: system.routes, host: host, port: port, logger: logger)
-                let group = serverGroup([app, system.sender], logger: logger)
-                try await group.run()
-            }
-        } catch {
-            await system.close()
-            throw error
+        if stdio {
+            try await BookingServer.runOverStandardIO(configuration: configuration, logger: logger)
+        } else {
+            let server = try await BookingServer.build(configuration: configuration, host: host, port: port, logger: logger)
+            try await serverGroup([server.application], logger: logger).run()
         }
-        await system.close()
     }
 }

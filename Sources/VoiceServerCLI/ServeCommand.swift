@@ -1,7 +1,7 @@
 import ArgumentParser
+import BookingServer
 import Hummingbird
 import Logging
-import MCPClient
 import ServiceLifecycle
 import UnixSignals
 import VoiceServer
@@ -17,48 +17,10 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try await VoiceServerConfiguration.load(environmentFile: environmentFile)
-        bootstrapLogging(level: configuration.logLevel, toStandardError: false)
+        bootstrapLogging(level: configuration.booking.logLevel, toStandardError: false)
         let logger = Logger(label: "voice-server")
-        // The booking system is embedded unless an external MCP server is configured; calls reach it over MCP.
-        var bookingSystem: BookingSystem?
-        let tools: MCPToolProvider
-        if let url = configuration.mcpServerURL {
-            tools = .remote(url: url, token: configuration.mcpServerToken?.value, logger: logger)
-        } else {
-            let embedded = try await BookingSystem.open(
-                configuration: configuration,
-                smsStatusCallback: configuration.publicBaseURL.map { $0.origin + "/sms/status" },
-                logger: logger
-            )
-            logger.info(
-                "Booking system ready",
-                metadata: ["mcp": "/mcp", "database": "\(configuration.database.kind)"]
-            )
-            bookingSystem = embedded
-            tools = .embedded(embedded, logger: logger)
-        }
-        await tools.start()
-        let app = buildApplication(
-            configuration: configuration,
-            tools: tools,
-            bookingMCP: bookingSystem?.routes,
-            outbox: bookingSystem?.store,
-            callRecords: bookingSystem?.store,
-            logger: logger
-        )
-        // The text sender stops first at shutdown, then the server.
-        var services: [any Service] = [app]
-        if let sender = bookingSystem?.sender { services.append(sender) }
-        let group = serverGroup(services, logger: logger)
-        do {
-            try await group.run()
-        } catch {
-            await tools.close()
-            await bookingSystem?.close()
-            throw error
-        }
-        await tools.close()
-        await bookingSystem?.close()
+        let server = try await VoiceApplication.build(configuration: configuration, logger: logger)
+        try await serverGroup([server.application], logger: logger).run()
     }
 }
 

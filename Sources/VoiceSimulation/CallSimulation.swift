@@ -1,9 +1,10 @@
 import Booking
-import BookingSQL
+import BookingServer
 import CallRecords
+import CallRecordsSQL
 import Foundation
 import Logging
-import MCPClient
+import ServerConfiguration
 import VoiceServer
 import VoiceTesting
 
@@ -48,7 +49,7 @@ package struct CallSimulation: Sendable {
                 ],
                 environmentFile: nil
             )
-            let policy = configuration.bookingPolicy
+            let policy = configuration.booking.policy
             let conversation = try BookingConversation(
                 date: BookingConversation.moveDate(policy: policy, today: CalendarDate(Date(), in: policy.timeZone))
             )
@@ -57,30 +58,14 @@ package struct CallSimulation: Sendable {
             return try await FakeRealtimeServer.run(options: realtimeOptions, logger: logger) { realtime in
                 configuration.openAIRealtimeURL = realtime.url
                 configuration.openAIAPIKey = Secret(realtimeOptions.apiKey)
-                let system = try await BookingSystem.open(configuration: configuration, logger: logger)
-                let tools = MCPToolProvider.embedded(system, logger: logger)
-                await tools.start()
-                do {
-                    let report = try await call(
-                        conversation,
-                        configuration: configuration,
-                        system: system,
-                        tools: tools
-                    )
-                    await tools.close()
-                    await system.close()
-                    return SimulationReport(
-                        caller: report.caller,
-                        record: report.record,
-                        job: report.job,
-                        texts: twilio.messages.map { SimulationReport.Text(to: $0.to, body: $0.body) },
-                        realtimeViolations: realtime.observations.violations
-                    )
-                } catch {
-                    await tools.close()
-                    await system.close()
-                    throw error
-                }
+                let report = try await call(conversation, configuration: configuration)
+                return SimulationReport(
+                    caller: report.caller,
+                    record: report.record,
+                    job: report.job,
+                    texts: twilio.messages.map { SimulationReport.Text(to: $0.to, body: $0.body) },
+                    realtimeViolations: realtime.observations.violations
+                )
             }
         }
     }
@@ -88,25 +73,21 @@ package struct CallSimulation: Sendable {
     /// Runs the server for the length of one call, and reads back what the call left behind.
     private func call(
         _ conversation: BookingConversation,
-        configuration: VoiceServerConfiguration,
-        system: BookingSystem,
-        tools: MCPToolProvider
+        configuration: VoiceServerConfiguration
     ) async throws -> (caller: CallerReport, record: CallRecord?, job: Job?) {
-        try await LoopbackServer.run(
-            services: [system.sender],
-            logger: logger,
-            { onServerRunning in
-                buildApplication(
-                    configuration: configuration,
-                    tools: tools,
-                    bookingMCP: system.routes,
-                    outbox: system.store,
-                    callRecords: system.store,
-                    onServerRunning: onServerRunning,
-                    logger: logger
-                )
-            }
-        ) { port in
+        var built: VoiceApplication?
+        return try await LoopbackServer.run(logger: logger) { onServerRunning in
+            var overrides = VoiceApplication.Overrides()
+            overrides.onServerRunning = onServerRunning
+            let server = try await VoiceApplication.build(
+                configuration: configuration,
+                overrides: overrides,
+                logger: logger
+            )
+            built = server
+            return server.application
+        } _: { port in
+            guard let server = built else { throw CancellationError() }
             var callerConfiguration = SimulatedCaller.Configuration(
                 serverURL: "http://127.0.0.1:\(port)",
                 publicBaseURL: Self.publicBaseURL,
@@ -121,11 +102,11 @@ package struct CallSimulation: Sendable {
             // The session writes how the call ended just after it closes the stream.
             var record: CallRecord?
             _ = try await eventually {
-                record = try await system.store.callRecord(callSid: Self.callSid)
+                record = try await server.callRecords.callRecord(callSid: Self.callSid)
                 return record?.outcome != nil
             }
             var job: Job?
-            if let jobID = record?.jobID { job = try await system.service.job(id: jobID) }
+            if let jobID = record?.jobID { job = try await server.bookingSystem?.service.job(id: jobID) }
             return (caller, record, job)
         }
     }

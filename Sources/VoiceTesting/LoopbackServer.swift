@@ -38,20 +38,19 @@ package enum LoopbackServer {
     }
 
     /// Runs the application `makeApplication` builds around the `onServerRunning` callback it is given (it must
-    /// listen on loopback), with `services` beside it.
+    /// listen on loopback); the application's own services run and stop with it.
     package static func run<App: ApplicationProtocol, Value: Sendable>(
-        services extra: [any Service] = [],
         logger: Logger,
-        _ makeApplication: (_ onServerRunning: @escaping @Sendable (any Channel) async -> Void) -> App,
+        _ makeApplication: (_ onServerRunning: @escaping @Sendable (any Channel) async -> Void) async throws -> App,
         _ body: (Int) async throws -> Value
     ) async throws -> Value {
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = makeApplication { channel in
+        let app = try await makeApplication { channel in
             portContinuation.yield(channel.localAddress?.port ?? 0)
             portContinuation.finish()
         }
         var configuration = ServiceGroupConfiguration(
-            services: [app] + extra,
+            services: [app],
             gracefulShutdownSignals: [],
             cancellationSignals: [],
             logger: logger

@@ -2,6 +2,7 @@ import Booking
 import Foundation
 import Logging
 import Testing
+import VoiceTesting
 
 @testable import BookingSQL
 
@@ -9,10 +10,7 @@ import Testing
 /// PostgreSQL cases say they are skipped, except under `CI=true`, where they fail.
 @Suite(.timeLimit(.minutes(2)))
 struct BookingStoreTests {
-    enum Backend: String, CaseIterable, CustomTestStringConvertible {
-        case sqlite, postgres
-        var testDescription: String { rawValue }
-    }
+    typealias Backend = TestDatabase
 
     /// Wednesday, November 25, 2026, 10:00 in New York.
     static let now = Date(timeIntervalSince1970: 1_795_618_800)
@@ -22,26 +20,8 @@ struct BookingStoreTests {
         policy: BookingPolicy = .standard(),
         _ body: (BookingService, SQLBookingStore) async throws -> Void
     ) async throws {
-        var logger = Logger(label: "booking-store-tests")
-        logger.logLevel = .warning
-        let store: SQLBookingStore
-        switch backend {
-        case .sqlite:
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("bookings-\(UUID()).sqlite").path
-            store = try await SQLBookingStore.sqlite(path: path, logger: logger)
-        case .postgres:
-            guard let url = ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"] else {
-                if ProcessInfo.processInfo.environment["CI"] == "true" {
-                    Issue.record("TEST_POSTGRES_URL is not set under CI: the PostgreSQL store was not tested")
-                } else {
-                    print("Skipped PostgreSQL: set TEST_POSTGRES_URL to run the store suite against a server")
-                }
-                return
-            }
-            let schema = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-            store = try await SQLBookingStore.postgres(url: url, schema: schema, logger: logger)
-        }
-        do {
+        try await backend.withStorage { storage in
+            let store = SQLBookingStore(storage: storage, logger: TestDatabase.quietLogger)
             try await store.prepare(crews: policy.crews, trucks: policy.trucks)
             // Preparing twice is harmless: migrations run once.
             try await store.prepare(crews: policy.crews, trucks: policy.trucks)
@@ -49,11 +29,7 @@ struct BookingStoreTests {
                 BookingService(store: store, policy: policy, businessName: "NYC Quick Movers", now: { now }),
                 store
             )
-        } catch {
-            await store.close()
-            throw error
         }
-        await store.close()
     }
 
     /// One crew and one truck: every date and window has exactly one slot.

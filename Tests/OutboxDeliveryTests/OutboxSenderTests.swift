@@ -3,6 +3,7 @@ import BookingSQL
 import Foundation
 import Logging
 import OutboxDelivery
+import SQLStorage
 import Testing
 import TwilioREST
 import VoiceTesting
@@ -32,7 +33,8 @@ struct OutboxSenderTests {
         _ body: @Sendable (Setup) async throws -> Void
     ) async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID()).sqlite").path
-        let store = try await SQLBookingStore.sqlite(path: path, logger: logger)
+        let storage = try await SQLStorage.sqlite(path: path, logger: logger)
+        let store = SQLBookingStore(storage: storage, logger: logger)
         let policy = BookingPolicy.standard()
         try await store.prepare(crews: policy.crews, trucks: policy.trucks)
         do {
@@ -81,10 +83,10 @@ struct OutboxSenderTests {
                 )
             }
         } catch {
-            await store.close()
+            await storage.close()
             throw error
         }
-        await store.close()
+        await storage.close()
     }
 
     static func confirmation(_ setup: Setup, resend: Bool = false) async throws -> OutboxMessage {

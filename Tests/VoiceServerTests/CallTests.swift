@@ -306,7 +306,7 @@ struct CallTests {
 
     @Test func aDroppedRealtimeSocketEndsTheCallCleanly() async throws {
         let script = FakeRealtimeScript(responses: [.speech("Hello.", milliseconds: 300), .disconnect])
-        try await withCallServer(script: script) { client, registry, realtime in
+        try await withCallServer(script: script) { client, server, realtime in
             let report = try await Self.caller(client).call([
                 .waitForPlayedAudio(milliseconds: 300), .speak(milliseconds: 300), .silence(milliseconds: 3000),
                 .hangUp,
@@ -316,7 +316,7 @@ struct CallTests {
             let idle = try await Self.waitForIdle(client, realtime)
             #expect(idle.activeCalls == 0)
             #expect(idle.activeRealtimeSessions == 0)
-            #expect(await registry.call("CA" + String(repeating: "1", count: 32))?.phase == .streamEnded)
+            #expect(await server.callRegistry.call("CA" + String(repeating: "1", count: 32))?.phase == .streamEnded)
         }
     }
 
@@ -365,7 +365,7 @@ struct CallTests {
 
     @Test func manySequentialCallsLeaveNoSessionBehind() async throws {
         let script = FakeRealtimeScript(responses: [.speech("Hi.", milliseconds: 100)])
-        try await withCallServer(script: script) { client, registry, realtime in
+        try await withCallServer(script: script) { client, server, realtime in
             for number in 0..<15 {
                 let callSid = "CA" + String(format: "%032d", number)
                 let report = try await Self.caller(client, callSid: callSid).call([
@@ -373,10 +373,10 @@ struct CallTests {
                 ])
                 #expect(report.closeCode == .normalClosure)
                 // The server's handler finishes just after the caller sees the close.
-                var phase = await registry.call(callSid)?.phase
+                var phase = await server.callRegistry.call(callSid)?.phase
                 for _ in 0..<200 where phase != .streamEnded {
                     try await Task.sleep(for: .milliseconds(10))
-                    phase = await registry.call(callSid)?.phase
+                    phase = await server.callRegistry.call(callSid)?.phase
                 }
                 #expect(phase == .streamEnded)
             }

@@ -67,7 +67,7 @@ struct MediaStreamRouteTests {
     }
 
     @Test func aSignedStreamStartsIsCountedAndStops() async throws {
-        try await withCallServer { client, registry, _ in
+        try await withCallServer { client, server, _ in
             let port = try #require(client.port)
             let closeFrame = try await WebSocketClient.connect(
                 url: "ws://127.0.0.1:\(port)/media-stream",
@@ -85,18 +85,18 @@ struct MediaStreamRouteTests {
                 )
                 try await outbound.write(.text(#"{"event":"somethingNew","streamSid":"MZ1"}"#))
                 #expect(try await Self.waitForActiveCalls(1, client) == 1)
-                #expect(await registry.call("CA1")?.phase == .streaming(streamSid: "MZ1"))
+                #expect(await server.callRegistry.call("CA1")?.phase == .streaming(streamSid: "MZ1"))
                 try await outbound.write(.text(Self.stopMessage(callSid: "CA1", streamSid: "MZ1")))
                 for try await _ in inbound {}
             }
             #expect(closeFrame?.closeCode == .normalClosure)
             #expect(try await Self.waitForActiveCalls(0, client) == 0)
-            #expect(await registry.call("CA1")?.phase == .streamEnded)
+            #expect(await server.callRegistry.call("CA1")?.phase == .streamEnded)
         }
     }
 
     @Test func aStreamClosedWithoutStopIsNoLongerCounted() async throws {
-        try await withCallServer { client, registry, _ in
+        try await withCallServer { client, server, _ in
             let port = try #require(client.port)
             try await WebSocketClient.connect(
                 url: "ws://127.0.0.1:\(port)/media-stream",
@@ -107,7 +107,7 @@ struct MediaStreamRouteTests {
                 #expect(try await Self.waitForActiveCalls(1, client) == 1)
             }
             #expect(try await Self.waitForActiveCalls(0, client) == 0)
-            #expect(await registry.call("CA7")?.phase == .streamEnded)
+            #expect(await server.callRegistry.call("CA7")?.phase == .streamEnded)
         }
     }
 
@@ -217,7 +217,7 @@ struct MediaStreamRouteTests {
     @Test(arguments: BadInput.allCases)
     func badInputClosesOnlyThatStream(badInput: BadInput) async throws {
         let logs = LogRecorder()
-        try await withCallServer(logs: logs) { client, registry, _ in
+        try await withCallServer(logs: logs) { client, server, _ in
             let port = try #require(client.port)
             let url = "ws://127.0.0.1:\(port)/media-stream"
             let closeA = try await WebSocketClient.connect(
@@ -241,7 +241,7 @@ struct MediaStreamRouteTests {
                 for chunk in 2...4 {
                     try await outboundA.write(.text(Self.mediaMessage(streamSid: "MZA", chunk: chunk)))
                 }
-                #expect(await registry.call("CAA")?.phase == .streaming(streamSid: "MZA"))
+                #expect(await server.callRegistry.call("CAA")?.phase == .streaming(streamSid: "MZA"))
                 #expect(try await Self.waitForActiveCalls(1, client) == 1)
                 try await outboundA.write(.text(Self.stopMessage(callSid: "CAA", streamSid: "MZA")))
                 for try await _ in inboundA {}

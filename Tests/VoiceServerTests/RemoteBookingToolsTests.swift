@@ -1,4 +1,5 @@
 import BookingMCP
+import BookingServer
 import CallBridge
 import Foundation
 import Hummingbird
@@ -22,33 +23,38 @@ struct RemoteBookingToolsTests {
         return logger
     }
 
-    static func withBookingSystem<Value: Sendable>(_ body: (BookingSystem) async throws -> Value) async throws -> Value
-    {
+    /// The standalone booking server (`booking-mcp`) on a fresh SQLite file, on 127.0.0.1:`port` (a free one when
+    /// 0), for the length of `body`.
+    static func serve<Value: Sendable>(
+        port: Int = 0,
+        _ body: (_ url: URL, _ server: BookingServer) async throws -> Value
+    ) async throws -> Value {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("remote-\(UUID()).sqlite").path
-        let configuration = try await VoiceServerConfiguration.load(
+        let configuration = try await BookingServerConfiguration.load(
             environment: ["DATABASE_URL": path, "MCP_SERVER_TOKEN": token],
             environmentFile: nil
         )
-        let system = try await BookingSystem.open(configuration: configuration, logger: logger)
-        do {
-            let value = try await body(system)
-            await system.close()
-            return value
-        } catch {
-            await system.close()
-            throw error
+        var built: BookingServer?
+        return try await LoopbackServer.run(logger: logger) { onServerRunning in
+            var overrides = BookingServer.Overrides()
+            overrides.onServerRunning = onServerRunning
+            let server = try await BookingServer.build(
+                configuration: configuration,
+                host: "127.0.0.1",
+                port: port,
+                overrides: overrides,
+                logger: logger
+            )
+            built = server
+            return server.application
+        } _: { port in
+            try await body(URL(string: "http://127.0.0.1:\(port)/mcp")!, try #require(built))
         }
     }
 
-    /// Serves `system`'s `/mcp` on 127.0.0.1:`port` for the length of `body`.
-    static func serve<Value: Sendable>(
-        _ system: BookingSystem,
-        port: Int,
-        _ body: () async throws -> Value
-    ) async throws -> Value {
-        let router = Router(context: BasicWebSocketRequestContext.self)
-        system.routes.addRoutes(to: router)
-        return try await LoopbackServer.run(router: router, port: port, logger: logger) { _ in try await body() }
+    /// The same, when `body` needs neither the URL nor the server.
+    static func serve<Value: Sendable>(port: Int, _ body: () async throws -> Value) async throws -> Value {
+        try await serve(port: port) { _, _ in try await body() }
     }
 
     static func call(_ name: String, _ arguments: String, callID: String) -> ToolCall {
@@ -64,10 +70,9 @@ struct RemoteBookingToolsTests {
     static let availability = #"{"date":"2099-01-01"}"#
 
     @Test func toolsAreListedAndCalledWithTheToken() async throws {
-        try await Self.withBookingSystem { system in
-            let port = try FreePort.find()
-            try await Self.serve(system, port: port) {
-                let url = URL(string: "http://127.0.0.1:\(port)/mcp")!
+        try await Self.serve { url, server in
+            do {
+                let system = server.system
                 let provider = MCPToolProvider.remote(url: url, token: Self.token, logger: Self.logger)
                 let tools = try await provider.tools()
                 #expect(tools.map(\.name).sorted() == BookingToolDefinitions.all.map(\.name).sorted())
@@ -87,10 +92,9 @@ struct RemoteBookingToolsTests {
     }
 
     @Test func aWrongTokenMeansTheKnownToolsWhoseCallsSaySoAndAWarning() async throws {
-        try await Self.withBookingSystem { system in
-            let port = try FreePort.find()
-            try await Self.serve(system, port: port) {
-                let url = URL(string: "http://127.0.0.1:\(port)/mcp")!
+        try await Self.serve { url, server in
+            do {
+                let system = server.system
                 let provider = MCPToolProvider.remote(url: url, token: "wrong", logger: Self.logger)
                 // The known booking tools are offered, and calling one says the system is unreachable.
                 let offered = try await provider.tools()
@@ -107,11 +111,11 @@ struct RemoteBookingToolsTests {
     /// The server goes away between two tool calls and comes back on the same port: the call in between is told
     /// the system is unreachable, and the client reconnects by itself.
     @Test func aServerThatGoesAwayMidCallIsReconnectedWhenBack() async throws {
-        try await Self.withBookingSystem { system in
+        do {
             let port = try FreePort.find()
             let url = URL(string: "http://127.0.0.1:\(port)/mcp")!
             let provider = MCPToolProvider.remote(url: url, token: Self.token, logger: Self.logger)
-            try await Self.serve(system, port: port) {
+            try await Self.serve(port: port) {
                 let jobs = try await provider.call(Self.call("get_job_details", "{}", callID: "c1"))
                 #expect(jobs.contains(#""jobs":[]"#))
             }
@@ -119,7 +123,7 @@ struct RemoteBookingToolsTests {
                 try await provider.call(Self.call("get_job_details", "{}", callID: "c2"))
             }
             #expect(await provider.isConnected == false)
-            try await Self.serve(system, port: port) {
+            try await Self.serve(port: port) {
                 #expect(try await eventually(timeout: .seconds(20)) { await provider.isConnected })
                 #expect(await provider.reconnectCount == 1)
                 let jobs = try await provider.call(Self.call("get_job_details", "{}", callID: "c3"))

@@ -1,10 +1,12 @@
 import Booking
 import BookingSQL
+import BookingServer
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Logging
 import Testing
+import VoiceTesting
 
 @testable import VoiceServer
 
@@ -12,34 +14,27 @@ import Testing
 struct SMSStatusRouteTests {
     static let url = TestValues.publicBaseURL + "/sms/status"
 
-    /// A booking system with one confirmation that Twilio accepted as `sid`.
+    /// The voice server with its embedded booking system, holding one confirmation that Twilio accepted as `sid`.
     static func withAcceptedMessage(
         sid: String,
         _ test: @escaping @Sendable (any TestClientProtocol, BookingSystem, OutboxMessage) async throws -> Void
     ) async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sms-\(UUID()).sqlite").path
-        let configuration = try await VoiceServerConfiguration.load(
-            environment: ["DATABASE_URL": path],
-            environmentFile: nil
-        )
-        var logger = Logger(label: "sms-status-tests")
-        logger.logLevel = .warning
-        let system = try await BookingSystem.open(configuration: configuration, logger: logger)
-        do {
-            let job = try await system.service.bookTestMove()
-            var message = try await system.service.confirmation(jobID: job.id, resend: false).message
-            message.status = "queued"
-            message.twilioSid = sid
-            message.attempts = 1
-            let accepted = try #require(
-                try await system.store.updateOutboxMessage(message, expectedStatus: OutboxMessage.Status.pending)
-            )
-            try await withVoiceServer(outbox: system.store) { client, _ in try await test(client, system, accepted) }
-        } catch {
-            await system.close()
-            throw error
+        try await withVoiceServer { client, server in
+            let system = try #require(server.bookingSystem)
+            try await test(client, system, try await acceptedMessage(sid: sid, in: system))
         }
-        await system.close()
+    }
+
+    /// A confirmation of a test move, which Twilio accepted as `sid`.
+    static func acceptedMessage(sid: String, in system: BookingSystem) async throws -> OutboxMessage {
+        let job = try await system.service.bookTestMove()
+        var message = try await system.service.confirmation(jobID: job.id, resend: false).message
+        message.status = "queued"
+        message.twilioSid = sid
+        message.attempts = 1
+        return try #require(
+            try await system.store.updateOutboxMessage(message, expectedStatus: OutboxMessage.Status.pending)
+        )
     }
 
     static func report(_ sid: String, _ status: String, errorCode: String? = nil) -> [(name: String, value: String)] {
@@ -108,6 +103,22 @@ struct SMSStatusRouteTests {
             let fields: [(name: String, value: String)] = [("AccountSid", TestValues.accountSid), ("MessageSid", sid)]
             let response = try await client.postForm("/sms/status", fields: fields, signedFor: Self.url)
             #expect(response.status == .badRequest)
+        }
+    }
+
+    /// With a remote booking server the outbox is not the voice server's: delivery reports go to the booking server,
+    /// and the voice server has no `/sms/status` (nor `/mcp`).
+    @Test func aVoiceServerWithARemoteBookingServerTakesNoDeliveryReports() async throws {
+        var environment = TestValues.environment
+        environment["MCP_SERVER_URL"] = "http://127.0.0.1:9/mcp"
+        try await withVoiceServer(environment: environment, tools: nil) { client, server in
+            #expect(server.bookingSystem == nil)
+            let response = try await client.postForm(
+                "/sms/status",
+                fields: Self.report("SM1", "delivered"),
+                signedFor: Self.url
+            )
+            #expect(response.status == .notFound)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Booking
+import BookingServer
 import CallBridge
 import CallRecords
 import Foundation
@@ -63,25 +64,6 @@ enum TestValues {
     }
 }
 
-extension BookingService {
-    /// A move booked for the caller in `TestValues`, on the first working day from the day after tomorrow.
-    func bookTestMove() async throws -> Job {
-        var date = today.adding(days: 2)
-        while policy.closedWeekdays.contains(date.weekday) { date = date.adding(days: 1) }
-        return try await createBooking(
-            BookingRequest(
-                customerName: "Dana Whitfield",
-                phone: TestValues.callerNumber,
-                pickupAddress: "12 Grand St",
-                dropoffAddress: "400 W 57th St",
-                date: date.iso,
-                window: .morning,
-                homeSize: .oneBedroom
-            )
-        ).job
-    }
-}
-
 /// Collects every log entry, so tests can check what was (and was not) logged.
 final class LogRecorder: Sendable {
     struct Entry: Sendable {
@@ -133,33 +115,31 @@ final class LogRecorder: Sendable {
     }
 }
 
-/// Starts the real application for one test and always tears it down.
+/// Starts the real application for one test and always tears it down. Unless `environment` names a database, it
+/// keeps its records (and its embedded booking system) on a fresh SQLite file.
 func withVoiceServer<Value: Sendable>(
     _ mode: TestingSetup = .router,
     environment: [String: String] = TestValues.environment,
     logs: LogRecorder = LogRecorder(),
-    tools: any ToolProvider = InMemoryToolProvider(),
-    outbox: (any BookingStore)? = nil,
-    callRecords: (any CallRecordStore)? = nil,
+    tools: (any ToolProvider)? = InMemoryToolProvider(),
     metrics: ServerMetrics = ServerMetrics(),
-    _ test: @escaping @Sendable (any TestClientProtocol, CallRegistry) async throws -> Value
+    _ test: @escaping @Sendable (any TestClientProtocol, VoiceApplication) async throws -> Value
 ) async throws -> Value {
     var environment = environment
     environment["HOST"] = "127.0.0.1"
     environment["PORT"] = "0"
+    let temporaryDatabase = FileManager.default.temporaryDirectory.appendingPathComponent("voice-\(UUID()).sqlite")
+    if environment["DATABASE_URL"] == nil { environment["DATABASE_URL"] = temporaryDatabase.path }
+    defer {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: temporaryDatabase.path + suffix) }
+    }
     let configuration = try await VoiceServerConfiguration.load(environment: environment, environmentFile: nil)
-    let registry = CallRegistry()
-    let app = buildApplication(
-        configuration: configuration,
-        callRegistry: registry,
-        tools: tools,
-        outbox: outbox,
-        callRecords: callRecords,
-        metrics: metrics,
-        logger: logs.logger
-    )
-    return try await app.test(mode) { client in
-        try await test(client, registry)
+    var overrides = VoiceApplication.Overrides()
+    overrides.tools = tools
+    overrides.metrics = metrics
+    let server = try await VoiceApplication.build(configuration: configuration, overrides: overrides, logger: logs.logger)
+    return try await server.application.test(mode) { client in
+        try await test(client, server)
     }
 }
 
@@ -202,10 +182,9 @@ func withCallServer<Value: Sendable>(
     realtimeOptions: FakeRealtimeServer.Options = FakeRealtimeServer.Options(),
     environment: [String: String] = TestValues.environment,
     logs: LogRecorder = LogRecorder(),
-    tools: any ToolProvider = InMemoryToolProvider(),
-    callRecords: (any CallRecordStore)? = nil,
+    tools: (any ToolProvider)? = InMemoryToolProvider(),
     metrics: ServerMetrics = ServerMetrics(),
-    _ test: @escaping @Sendable (any TestClientProtocol, CallRegistry, FakeRealtimeServer) async throws -> Value
+    _ test: @escaping @Sendable (any TestClientProtocol, VoiceApplication, FakeRealtimeServer) async throws -> Value
 ) async throws -> Value {
     var options = realtimeOptions
     options.script = script
@@ -218,12 +197,9 @@ func withCallServer<Value: Sendable>(
             environment: environment,
             logs: logs,
             tools: tools,
-            callRecords: callRecords,
             metrics: metrics
-        ) {
-            client,
-            registry in
-            try await test(client, registry, realtime)
+        ) { client, server in
+            try await test(client, server, realtime)
         }
     }
 }

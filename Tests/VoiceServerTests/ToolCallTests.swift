@@ -1,7 +1,9 @@
 import Booking
+import BookingServer
 import BookingSQL
 import CallBridge
 import CallRecords
+import CallRecordsSQL
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -17,42 +19,25 @@ import VoiceTesting
 /// Whole calls that use tools: the booking system over MCP, and the call-control tools, with Twilio's REST API
 /// played by a local fake. Part of ``CallTests`` so that they, too, run one at a time.
 extension CallTests {
-    /// The fake Twilio REST API, a booking system on a fresh SQLite file, and the server using both.
+    /// The fake Twilio REST API, and the server using it with its embedded booking system (or the remote one
+    /// `MCP_SERVER_URL` in `environment` names) on a fresh SQLite file.
     static func withBookingCall<Value: Sendable>(
         script: FakeRealtimeScript,
         environment extra: [String: String] = [:],
         logs: LogRecorder = LogRecorder(),
-        tools makeTools: (@Sendable (BookingSystem) -> MCPToolProvider)? = nil,
         _ test: @escaping @Sendable (CallContext) async throws -> Value
     ) async throws -> Value {
         try await FakeTwilioREST.run(accountSid: TestValues.accountSid, authToken: TestValues.authToken) { twilio in
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("call-\(UUID()).sqlite").path
             var environment = TestValues.environment
-            environment["DATABASE_URL"] = path
             environment["TWILIO_API_BASE_URL"] = twilio.baseURL.absoluteString
             environment.merge(extra) { $1 }
-            let configuration = try await VoiceServerConfiguration.load(environment: environment, environmentFile: nil)
-            var logger = Logger(label: "booking-call")
-            logger.logLevel = .warning
-            let system = try await BookingSystem.open(configuration: configuration, logger: logger)
-            let tools = makeTools?(system) ?? MCPToolProvider.embedded(system, logger: logger)
-            do {
-                let value = try await withCallServer(
-                    script: script,
-                    environment: environment,
-                    logs: logs,
-                    tools: tools,
-                    callRecords: system.store
-                ) { client, _, realtime in
-                    try await test(CallContext(client: client, realtime: realtime, twilio: twilio, system: system))
-                }
-                await tools.close()
-                await system.close()
-                return value
-            } catch {
-                await tools.close()
-                await system.close()
-                throw error
+            return try await withCallServer(
+                script: script,
+                environment: environment,
+                logs: logs,
+                tools: nil
+            ) { client, server, realtime in
+                try await test(CallContext(client: client, realtime: realtime, twilio: twilio, server: server))
             }
         }
     }
@@ -61,7 +46,11 @@ extension CallTests {
         var client: any TestClientProtocol
         var realtime: FakeRealtimeServer
         var twilio: FakeTwilioREST
-        var system: BookingSystem
+        var server: VoiceApplication
+        /// The embedded booking system.
+        var system: BookingSystem {
+            get throws { try #require(server.bookingSystem) }
+        }
     }
 
     static let callSid = "CA" + String(repeating: "1", count: 32)
@@ -77,7 +66,7 @@ extension CallTests {
     static func finishedRecord(_ call: CallContext) async throws -> CallRecord {
         var record: CallRecord?
         _ = try await eventually {
-            record = try await call.system.store.callRecord(callSid: callSid)
+            record = try await call.server.callRecords.callRecord(callSid: callSid)
             return record?.outcome != nil
         }
         return try #require(record)
@@ -339,16 +328,9 @@ extension CallTests {
                 .speech("Sorry, our booking system is down; can we call you back?", milliseconds: 500),
             ]
         )
-        let remote = FakeRecorder<MCPToolProvider?>(nil)
         try await Self.withBookingCall(
             script: script,
-            tools: { _ in
-                var logger = Logger(label: "remote-tools")
-                logger.logLevel = .error
-                let provider = MCPToolProvider.remote(url: url, token: nil, logger: logger)
-                remote.withLock { $0 = provider }
-                return provider
-            }
+            environment: ["MCP_SERVER_URL": url.absoluteString]
         ) { call in
             let report = try await Self.caller(call.client, callSid: Self.callSid).call([
                 .waitForPlayedAudio(milliseconds: 300), .speak(milliseconds: 400), .silence(milliseconds: 600),
@@ -362,8 +344,9 @@ extension CallTests {
             #expect(!report.serverClosedFirst)
 
             // The booking system comes up where the client expects it: the client reconnects on its own.
-            let provider = try #require(remote.value)
-            try await RemoteBookingToolsTests.serve(call.system, port: port) {
+            let provider = try #require(call.server.toolGateway)
+            #expect(call.server.bookingSystem == nil)
+            try await RemoteBookingToolsTests.serve(port: port) {
                 let reconnected = try await eventually(timeout: .seconds(20)) { await provider.isConnected }
                 #expect(reconnected)
                 let tool = ToolCall(

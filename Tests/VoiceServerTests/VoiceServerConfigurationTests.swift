@@ -1,6 +1,8 @@
 import Booking
+import BookingServer
 import Foundation
 import Logging
+import ServerConfiguration
 import Testing
 
 @testable import VoiceServer
@@ -12,19 +14,19 @@ import Testing
 
     @Test func anEmptyEnvironmentGivesWorkingDefaults() async throws {
         let configuration = try await load([:])
-        #expect(configuration.environment == .development)
+        #expect(configuration.booking.environment == .development)
         #expect(configuration.port == 8080)
         #expect(configuration.host == "0.0.0.0")
-        #expect(configuration.publicBaseURL == nil)
-        #expect(configuration.twilioAuthToken == nil)
+        #expect(configuration.booking.publicBaseURL == nil)
+        #expect(configuration.booking.twilio.authToken == nil)
         #expect(configuration.openAIRealtimeURL.absoluteString == "wss://api.openai.com/v1/realtime")
         #expect(configuration.openAIModel == "gpt-realtime-2.1")
         #expect(configuration.openAIVoice == "marin")
-        #expect(configuration.twilioAPIBaseURL.absoluteString == "https://api.twilio.com")
-        #expect(configuration.database == .sqlite(path: "./data/bookings.sqlite"))
-        #expect(configuration.businessName == "NYC Quick Movers")
-        #expect(configuration.businessTimeZone.identifier == "America/New_York")
-        #expect(configuration.logLevel == .info)
+        #expect(configuration.booking.twilio.apiBaseURL.absoluteString == "https://api.twilio.com")
+        #expect(configuration.booking.database == .sqlite(path: "./data/bookings.sqlite"))
+        #expect(configuration.booking.businessName == "NYC Quick Movers")
+        #expect(configuration.booking.businessTimeZone.identifier == "America/New_York")
+        #expect(configuration.booking.logLevel == .info)
     }
 
     @Test func everyVariableIsRead() async throws {
@@ -50,27 +52,27 @@ import Testing
             "BUSINESS_TIMEZONE": "America/Los_Angeles",
             "BOOKING_HORIZON_DAYS": "90",
         ])
-        #expect(configuration.environment == .production)
+        #expect(configuration.booking.environment == .production)
         #expect(configuration.host == "127.0.0.1")
         #expect(configuration.port == 9090)
-        #expect(configuration.publicBaseURL?.origin == "https://abc.ngrok.app")
-        #expect(configuration.logLevel == .debug)
-        #expect(configuration.twilioAccountSID == "AC0123456789abcdef0123456789abcdef")
-        #expect(configuration.twilioAuthToken?.value == "token")
-        #expect(configuration.twilioPhoneNumber == "+15005550006")
-        #expect(configuration.twilioAPIBaseURL.absoluteString == "http://127.0.0.1:9999")
+        #expect(configuration.booking.publicBaseURL?.origin == "https://abc.ngrok.app")
+        #expect(configuration.booking.logLevel == .debug)
+        #expect(configuration.booking.twilio.accountSID == "AC0123456789abcdef0123456789abcdef")
+        #expect(configuration.booking.twilio.authToken?.value == "token")
+        #expect(configuration.booking.twilio.phoneNumber == "+15005550006")
+        #expect(configuration.booking.twilio.apiBaseURL.absoluteString == "http://127.0.0.1:9999")
         #expect(configuration.openAIAPIKey?.value == "sk-test")
         #expect(configuration.openAIRealtimeURL.absoluteString == "ws://127.0.0.1:9998/v1/realtime")
         #expect(configuration.openAIModel == "gpt-realtime-2.1-mini")
         #expect(configuration.openAIVoice == "cedar")
         #expect(configuration.mcpServerURL?.absoluteString == "http://127.0.0.1:9997/mcp")
-        #expect(configuration.mcpServerToken?.value == "mcp-token")
-        #expect(configuration.database == .postgres(url: Secret("postgres://voice:pw@127.0.0.1:5432/voice")))
+        #expect(configuration.booking.mcpServerToken?.value == "mcp-token")
+        #expect(configuration.booking.database == .postgres(url: Secret("postgres://voice:pw@127.0.0.1:5432/voice")))
         #expect(configuration.transferNumber == "+14155550100")
-        #expect(configuration.businessName == "Brooklyn Box Co")
-        #expect(configuration.businessTimeZone.identifier == "America/Los_Angeles")
-        #expect(configuration.bookingPolicy.horizonDays == 90)
-        #expect(configuration.bookingPolicy.timeZone.identifier == "America/Los_Angeles")
+        #expect(configuration.booking.businessName == "Brooklyn Box Co")
+        #expect(configuration.booking.businessTimeZone.identifier == "America/Los_Angeles")
+        #expect(configuration.booking.policy.horizonDays == 90)
+        #expect(configuration.booking.policy.timeZone.identifier == "America/Los_Angeles")
         #expect(configuration.startupWarnings.isEmpty)
     }
 
@@ -114,7 +116,7 @@ import Testing
         }
         let configuration = try await load(["TWILIO_AUTH_TOKEN": "hunter2", "OPENAI_API_KEY": "sk-hunter2"])
         #expect(!"\(configuration)".contains("hunter2"))
-        #expect("\(configuration.twilioAuthToken!)" == "********")
+        #expect("\(configuration.booking.twilio.authToken!)" == "********")
     }
 
     @Test func productionRefusesToStartWithoutTheAuthToken() async throws {
@@ -122,7 +124,7 @@ import Testing
             try await load(["APP_ENV": "production"])
         }
         let configuration = try await load(["APP_ENV": "production", "TWILIO_AUTH_TOKEN": "t"])
-        #expect(configuration.environment == .production)
+        #expect(configuration.booking.environment == .production)
     }
 
     @Test func developmentWithoutTheTokenWarnsThatSignaturesAreNotChecked() async throws {
@@ -134,8 +136,8 @@ import Testing
     @Test func blankValuesCountAsUnset() async throws {
         let configuration = try await load(["PORT": "  ", "PUBLIC_BASE_URL": "", "TWILIO_AUTH_TOKEN": ""])
         #expect(configuration.port == 8080)
-        #expect(configuration.publicBaseURL == nil)
-        #expect(configuration.twilioAuthToken == nil)
+        #expect(configuration.booking.publicBaseURL == nil)
+        #expect(configuration.booking.twilio.authToken == nil)
     }
 
     @Test func theDotEnvFileIsReadAndTheEnvironmentWins() async throws {
@@ -154,8 +156,8 @@ import Testing
             environmentFile: file.path
         )
         #expect(configuration.port == 9002)
-        #expect(configuration.businessName == "Dot Env Movers")
-        #expect(configuration.logLevel == .debug)
+        #expect(configuration.booking.businessName == "Dot Env Movers")
+        #expect(configuration.booking.logLevel == .debug)
 
         let missing = try await VoiceServerConfiguration.load(
             environment: [:],

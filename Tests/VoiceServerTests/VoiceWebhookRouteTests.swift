@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import ServerConfiguration
 import Testing
 import TwilioMedia
 import VoiceTesting
@@ -22,7 +23,7 @@ import VoiceTesting
                     from: Data(String(buffer: response.body).utf8)
                 )
                 #expect(report.status == "ok")
-                #expect(report.version == VoiceServerVersion.current)
+                #expect(report.version == ServerVersion.current)
                 #expect(report.uptimeSeconds >= 0)
                 #expect(report.activeCalls == 0)
             }
@@ -31,7 +32,7 @@ import VoiceTesting
 
     @Test func signedIncomingCallGetsStreamTwiML() async throws {
         let fields = TestValues.incomingCallForm()
-        try await withVoiceServer { client, registry in
+        try await withVoiceServer { client, server in
             let response = try await client.postForm("/voice/incoming", fields: fields, signedFor: Self.incomingURL)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType]?.hasPrefix("text/xml") == true)
@@ -50,7 +51,7 @@ import VoiceTesting
             let token = try #require(parameters["streamToken"])
             #expect(TestValues.validator.isValid(streamToken: token, callSid: "CA0123456789abcdef0123456789abcdef"))
             #expect(twiml.child("Say")?.text.contains("NYC Quick Movers") == true)
-            let call = await registry.call("CA0123456789abcdef0123456789abcdef")
+            let call = await server.callRegistry.call("CA0123456789abcdef0123456789abcdef")
             #expect(call?.from == TestValues.callerNumber)
             #expect(call?.phase == .answered)
         }
@@ -89,7 +90,7 @@ import VoiceTesting
         case .garbageSignature:
             headers[TestValues.signatureHeader] = "%%%"
         }
-        try await withVoiceServer { [headers, body] client, registry in
+        try await withVoiceServer { [headers, body] client, server in
             try await client.execute(
                 uri: "/voice/incoming",
                 method: .post,
@@ -99,7 +100,7 @@ import VoiceTesting
                 #expect(response.status == .forbidden)
                 #expect(!String(buffer: response.body).contains("<Response>"))
             }
-            #expect(await registry.call("CA0123456789abcdef0123456789abcdef") == nil)
+            #expect(await server.callRegistry.call("CA0123456789abcdef0123456789abcdef") == nil)
         }
     }
 
@@ -245,10 +246,10 @@ import VoiceTesting
         var accountFields = TestValues.incomingCallForm()
         accountFields[0].value = "AC99999999999999999999999999999999"
         let fields = accountFields
-        try await withVoiceServer { client, registry in
+        try await withVoiceServer { client, server in
             let response = try await client.postForm("/voice/incoming", fields: fields, signedFor: Self.incomingURL)
             #expect(response.status == .forbidden)
-            #expect(await registry.call("CA0123456789abcdef0123456789abcdef") == nil)
+            #expect(await server.callRegistry.call("CA0123456789abcdef0123456789abcdef") == nil)
         }
     }
 
@@ -269,13 +270,13 @@ import VoiceTesting
                 ("CallbackSource", "call-progress-events"), ("CallDuration", status == "completed" ? "42" : ""),
             ]
         }
-        try await withVoiceServer { client, registry in
+        try await withVoiceServer { client, server in
             for (status, sequence) in [("completed", 2), ("in-progress", 1), ("completed", 2), ("ringing", 0)] {
                 let form = fields(status, sequence)
                 let response = try await client.postForm("/voice/status", fields: form, signedFor: url)
                 #expect(response.status == .ok)
             }
-            let call = try #require(await registry.call("CA1"))
+            let call = try #require(await server.callRegistry.call("CA1"))
             #expect(call.statusUpdates.map(\.status) == ["ringing", "in-progress", "completed"])
             #expect(call.latestStatus == "completed")
             #expect(call.statusUpdates.last?.durationSeconds == 42)
@@ -285,7 +286,7 @@ import VoiceTesting
     @Test func statusCallbackByGETIsSignedOnItsURL() async throws {
         let query = "CallSid=CA2&CallStatus=busy&SequenceNumber=0"
         let url = TestValues.publicBaseURL + "/voice/status?" + query
-        try await withVoiceServer { client, registry in
+        try await withVoiceServer { client, server in
             try await client.execute(
                 uri: "/voice/status?" + query,
                 method: .get,
@@ -293,7 +294,7 @@ import VoiceTesting
             ) { response in
                 #expect(response.status == .ok)
             }
-            #expect(await registry.call("CA2")?.latestStatus == "busy")
+            #expect(await server.callRegistry.call("CA2")?.latestStatus == "busy")
             try await client.execute(
                 uri: "/voice/status?CallSid=CA3&CallStatus=busy",
                 method: .get,
@@ -301,7 +302,7 @@ import VoiceTesting
             ) { response in
                 #expect(response.status == .forbidden)
             }
-            #expect(await registry.call("CA3") == nil)
+            #expect(await server.callRegistry.call("CA3") == nil)
         }
     }
 

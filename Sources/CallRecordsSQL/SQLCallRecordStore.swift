@@ -1,13 +1,71 @@
 import CallRecords
 import Foundation
+import Logging
 import SQLKit
+import SQLStorage
 
-/// Call records live in the booking database, beside the jobs they made.
-extension SQLBookingStore: CallRecordStore {
+/// Call records in the voice server's database (`DATABASE_URL`): one row per call, and its events (status changes,
+/// transcript, tools, usage, outcome) in order. With the booking system embedded, the database is shared and the
+/// records sit beside the jobs they made; with a remote booking server they are still kept here.
+package final class SQLCallRecordStore: CallRecordStore {
+    package let storage: SQLStorage
+    private var database: any SQLDatabase { storage.database }
+
+    /// The store keeps its tables in `storage`, which its opener closes. Call ``prepare(logger:)`` before use.
+    package init(storage: SQLStorage) {
+        self.storage = storage
+    }
+
+    /// Creates or updates the call-record tables.
+    package func prepare(logger: Logger) async throws {
+        try await Self.migrations.run(on: database, logger: logger)
+    }
+
+    static let migrations = SQLMigrations(
+        table: "call_record_migrations",
+        name: "call records",
+        all: [
+            (
+                1,
+                [
+                    // `IF NOT EXISTS`: a booking database from before issue 12 made these tables in its version 3.
+                    """
+                    CREATE TABLE IF NOT EXISTS calls (
+                        call_sid TEXT PRIMARY KEY,
+                        caller TEXT,
+                        started_at TEXT NOT NULL,
+                        ended_at TEXT,
+                        status TEXT,
+                        duration_seconds INTEGER,
+                        outcome TEXT,
+                        job_id TEXT,
+                        input_tokens INTEGER NOT NULL DEFAULT 0,
+                        output_tokens INTEGER NOT NULL DEFAULT 0,
+                        cost_micro_dollars INTEGER NOT NULL DEFAULT 0
+                    )
+                    """,
+                    """
+                    CREATE TABLE IF NOT EXISTS call_events (
+                        id TEXT PRIMARY KEY,
+                        call_sid TEXT NOT NULL REFERENCES calls (call_sid),
+                        at TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        name TEXT,
+                        text TEXT,
+                        number INTEGER,
+                        ok INTEGER
+                    )
+                    """,
+                    "CREATE INDEX IF NOT EXISTS call_events_call ON call_events (call_sid, at)",
+                ]
+            )
+        ]
+    )
+
     package func callStarted(callSid: String, caller: String?, at: Date) async throws {
         try await database.raw(
             """
-            INSERT INTO calls (call_sid, caller, started_at) VALUES (\(bind: callSid), \(bind: caller), \(bind: Self.timestamp(at)))
+            INSERT INTO calls (call_sid, caller, started_at) VALUES (\(bind: callSid), \(bind: caller), \(bind: SQLTimestamp.text(at)))
             ON CONFLICT (call_sid) DO NOTHING
             """
         ).run()
@@ -16,7 +74,7 @@ extension SQLBookingStore: CallRecordStore {
     package func append(_ event: CallEvent, callSid: String, at: Date) async throws {
         try await callStarted(callSid: callSid, caller: nil, at: at)
         let id = UUID().uuidString.lowercased()
-        let time = Self.timestamp(at)
+        let time = SQLTimestamp.text(at)
         switch event {
         case .status(let status, let duration):
             try await insertEvent(id: id, callSid: callSid, at: time, kind: "status", name: status, number: duration)
@@ -63,8 +121,8 @@ extension SQLBookingStore: CallRecordStore {
         var record = CallRecord(
             callSid: callSid,
             caller: try row.decode(column: "caller", as: String?.self),
-            startedAt: try Self.date(fromTimestamp: row.decode(column: "started_at", as: String.self)),
-            endedAt: try row.decode(column: "ended_at", as: String?.self).map(Self.date(fromTimestamp:)),
+            startedAt: try SQLTimestamp.date(row.decode(column: "started_at", as: String.self)),
+            endedAt: try row.decode(column: "ended_at", as: String?.self).map(SQLTimestamp.date),
             durationSeconds: try row.decode(column: "duration_seconds", as: Int?.self),
             status: try row.decode(column: "status", as: String?.self),
             inputTokens: try row.decode(column: "input_tokens", as: Int.self),
@@ -77,7 +135,7 @@ extension SQLBookingStore: CallRecordStore {
             "SELECT * FROM call_events WHERE call_sid = \(bind: callSid) ORDER BY at, id"
         ).all()
         for event in events {
-            let at = try Self.date(fromTimestamp: event.decode(column: "at", as: String.self))
+            let at = try SQLTimestamp.date(event.decode(column: "at", as: String.self))
             let name = try event.decode(column: "name", as: String?.self) ?? ""
             let text = try event.decode(column: "text", as: String?.self) ?? ""
             switch try event.decode(column: "kind", as: String.self) {

@@ -1,4 +1,4 @@
-/// Every environment variable the server reads, with what it is for. `.env.example` documents each of them.
+/// Every environment variable the voice server and the booking server read, with what it is for. `.env.example` documents each of them.
 package enum ConfigurationVariable: String, CaseIterable, Sendable {
     case appEnv = "APP_ENV"
     case host = "HOST"

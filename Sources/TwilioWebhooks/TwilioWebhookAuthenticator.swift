@@ -3,13 +3,17 @@ import Hummingbird
 import Logging
 import TwilioMedia
 
+/// A request context that carries the Twilio parameters ``TwilioWebhookAuthenticator`` decoded and checked.
+package protocol TwilioWebhookRequestContext: RequestContext {
+    /// The webhook's fields: the form body of a `POST`, the query of a `GET`.
+    var twilioParameters: FormParameters { get set }
+}
+
 /// Decodes a Twilio webhook's parameters and, when an auth token is configured, refuses it with `403` unless
 /// `X-Twilio-Signature` matches (`../shared/protocols/twilio.md` §4).
-package struct TwilioWebhookAuthenticator: RouterMiddleware {
-    package typealias Context = VoiceRequestContext
-
+package struct TwilioWebhookAuthenticator<Context: TwilioWebhookRequestContext>: RouterMiddleware {
     /// Twilio's webhook bodies are a few KiB; anything far larger is not Twilio.
-    package static let maximumBodyBytes = 64 * 1024
+    package static var maximumBodyBytes: Int { 64 * 1024 }
 
     /// `nil` in development without `TWILIO_AUTH_TOKEN`: requests are accepted unchecked.
     let validator: TwilioSignatureValidator?
@@ -40,7 +44,7 @@ package struct TwilioWebhookAuthenticator: RouterMiddleware {
 
         if let validator {
             let url = urlResolver.webhookURL(for: request)
-            guard let signature = request.headers[Self.signatureHeader] else {
+            guard let signature = request.headers[twilioSignatureHeader] else {
                 context.logger.warning("Refused webhook without a Twilio signature", metadata: ["url": "\(url)"])
                 throw HTTPError(.forbidden, message: "Missing X-Twilio-Signature.")
             }
@@ -52,5 +56,7 @@ package struct TwilioWebhookAuthenticator: RouterMiddleware {
         return try await next(request, context)
     }
 
-    package static let signatureHeader = HTTPField.Name("X-Twilio-Signature")!
 }
+
+/// `X-Twilio-Signature`, on webhooks and on the media stream's upgrade.
+package let twilioSignatureHeader = HTTPField.Name("X-Twilio-Signature")!

@@ -1,13 +1,12 @@
 import Booking
 import BookingMCP
 import BookingSQL
+import BookingServer
 import Foundation
 import Logging
 import MCP
 import Testing
 import VoiceTesting
-
-@testable import VoiceServer
 
 /// `send_confirmation` as the assistant sees it: sent once, and a number that cannot take texts is named at once.
 struct SendConfirmationToolTests {
@@ -15,23 +14,19 @@ struct SendConfirmationToolTests {
         environment extra: [String: String] = ["TWILIO_PHONE_NUMBER": "+15005550006"],
         _ test: @escaping @Sendable (BookingSystem, FakeTwilioREST, Job) async throws -> Void
     ) async throws {
-        try await FakeTwilioREST.run(accountSid: TestValues.accountSid, authToken: TestValues.authToken) { twilio in
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("confirm-\(UUID()).sqlite").path
-            var environment = TestValues.environment
-            environment["DATABASE_URL"] = path
-            environment["TWILIO_API_BASE_URL"] = twilio.baseURL.absoluteString
+        let accountSid = "AC0123456789abcdef0123456789abcdef"
+        let authToken = "f00dfeedf00dfeedf00dfeedf00dfeed"
+        try await FakeTwilioREST.run(accountSid: accountSid, authToken: authToken) { twilio in
+            var environment = [
+                "TWILIO_ACCOUNT_SID": accountSid, "TWILIO_AUTH_TOKEN": authToken,
+                "TWILIO_API_BASE_URL": twilio.baseURL.absoluteString,
+            ]
             environment.merge(extra) { $1 }
-            let configuration = try await VoiceServerConfiguration.load(environment: environment, environmentFile: nil)
             var logger = Logger(label: "send-confirmation-tests")
             logger.logLevel = .error
-            let system = try await BookingSystem.open(configuration: configuration, logger: logger)
-            do {
+            try await withTemporaryBookingSystem(environment: environment, logger: logger) { system in
                 try await test(system, twilio, try await system.service.bookTestMove())
-            } catch {
-                await system.close()
-                throw error
             }
-            await system.close()
         }
     }
 

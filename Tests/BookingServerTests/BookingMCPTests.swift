@@ -1,5 +1,6 @@
 import Booking
 import BookingMCP
+import BookingServer
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -11,7 +12,6 @@ import NIOCore
 import RealtimeAPI
 import Testing
 
-@testable import VoiceServer
 
 /// The booking MCP server over real HTTP: the protocol by hand, and the official Python SDK as a client.
 @Suite(.timeLimit(.minutes(2)))
@@ -22,21 +22,14 @@ struct BookingMCPTests {
         _ test: @escaping @Sendable (any TestClientProtocol, BookingSystem) async throws -> Void
     ) async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("mcp-\(UUID()).sqlite").path
-        let configuration = try await VoiceServerConfiguration.load(
+        let configuration = try await BookingServerConfiguration.load(
             environment: ["DATABASE_URL": path, "MCP_SERVER_TOKEN": token],
             environmentFile: nil
         )
         var logger = Logger(label: "booking-mcp-tests")
         logger.logLevel = .warning
-        let system = try await BookingSystem.open(configuration: configuration, logger: logger)
-        let app = buildBookingMCPApplication(routes: system.routes, host: "127.0.0.1", port: 0, logger: logger)
-        do {
-            try await app.test(.live) { client in try await test(client, system) }
-        } catch {
-            await system.close()
-            throw error
-        }
-        await system.close()
+        let server = try await BookingServer.build(configuration: configuration, host: "127.0.0.1", port: 0, logger: logger)
+        try await server.application.test(.live) { client in try await test(client, server.system) }
     }
 
     struct RPC: Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import ServerConfiguration
 
 /// Rebuilds the URLs Twilio used to reach us, which is what Twilio signs.
 ///

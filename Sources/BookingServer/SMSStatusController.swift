@@ -3,18 +3,35 @@ import Foundation
 import Hummingbird
 import Logging
 import TwilioMedia
+import TwilioWebhooks
 
 /// `POST /sms/status`: Twilio's delivery reports for the confirmations we send, signed like the voice webhooks.
 /// Each report moves the outbox row forward (`queued → sent → delivered`, or `failed` / `undelivered`); a late
 /// report never moves it back.
+/// Mounted by whichever server owns the outbox: the voice server with the booking system embedded, else
+/// `booking-mcp`.
 package struct SMSStatusController: Sendable {
     let store: any BookingStore
 
-    package func addRoutes(to group: RouterGroup<VoiceRequestContext>) {
-        group.post("status", use: status)
+    package init(store: any BookingStore) {
+        self.store = store
     }
 
-    @Sendable func status(request: Request, context: VoiceRequestContext) async throws -> Response {
+    /// Adds `POST /sms/status` behind Twilio's signature check.
+    package func addRoutes<Context: TwilioWebhookRequestContext>(
+        to router: Router<Context>,
+        validator: TwilioSignatureValidator?,
+        urlResolver: PublicURLResolver
+    ) {
+        router.group("sms")
+            .add(middleware: TwilioWebhookAuthenticator(validator: validator, urlResolver: urlResolver))
+            .post("status", use: status)
+    }
+
+    @Sendable func status<Context: TwilioWebhookRequestContext>(
+        request: Request,
+        context: Context
+    ) async throws -> Response {
         let parameters = context.twilioParameters
         guard let sid = parameters["MessageSid"] ?? parameters["SmsSid"], !sid.isEmpty,
             let reported = parameters["MessageStatus"] ?? parameters["SmsStatus"], !reported.isEmpty

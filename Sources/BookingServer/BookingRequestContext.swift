@@ -1,0 +1,15 @@
+import Hummingbird
+import TwilioMedia
+import TwilioWebhooks
+
+/// The request context of the standalone booking server: Hummingbird's core storage and the Twilio parameters of a
+/// delivery report.
+package struct BookingRequestContext: TwilioWebhookRequestContext {
+    package var coreContext: CoreRequestContextStorage
+    package var twilioParameters: FormParameters
+
+    package init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.twilioParameters = FormParameters()
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Logging
+import PostgresKit
+import SQLKit
+import SQLiteKit
+import ServiceLifecycle
+import Synchronization
+
+/// One SQL database behind SQLKit — a SQLite file or a PostgreSQL pool — shared by the stores that keep their tables
+/// in it (the booking store, the call records).
+///
+/// Whoever opens it owns it: run it as a ServiceLifecycle `Service` and it is closed after every service listed after
+/// it has stopped, or call ``close()`` yourself. Closing twice is harmless.
+package final class SQLStorage: Service, Sendable {
+    package enum Backend: String, Sendable {
+        case sqlite
+        case postgres
+    }
+
+    package let backend: Backend
+    package let database: any SQLDatabase
+    private let shutdown: Mutex<(@Sendable () async -> Void)?>
+
+    private init(backend: Backend, database: any SQLDatabase, shutdown: @escaping @Sendable () async -> Void) {
+        self.backend = backend
+        self.database = database
+        self.shutdown = Mutex(shutdown)
+    }
+
+    /// Opens (creating if needed) a SQLite file in WAL mode. One connection: SQLite allows one writer at a time anyway.
+    package static func sqlite(path: String, logger: Logger) async throws -> SQLStorage {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        let database = connection.sql(queryLogLevel: .trace)
+        do {
+            try await database.raw("PRAGMA journal_mode = WAL").run()
+            try await database.raw("PRAGMA busy_timeout = 5000").run()
+            try await database.raw("PRAGMA foreign_keys = ON").run()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        return SQLStorage(backend: .sqlite, database: database) {
+            try? await connection.close()
+        }
+    }
+
+    /// Connects to PostgreSQL with a pool of connections. With `schema`, the tables live in that schema (created if
+    /// missing), so several systems, or test runs, can share one database.
+    package static func postgres(
+        url: String,
+        schema: String? = nil,
+        logger: Logger,
+        maximumConnections: Int = 8
+    ) async throws -> SQLStorage {
+        var configuration = try SQLPostgresConfiguration(url: url)
+        if let schema {
+            guard schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+                throw SQLStorageError(problem: "a schema name takes letters, digits and underscores only")
+            }
+            let connection = try await PostgresConnection.connect(
+                configuration: configuration.coreConfiguration,
+                id: 1,
+                logger: logger
+            )
+            do {
+                _ = try await connection.query(
+                    PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"),
+                    logger: logger
+                )
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try? await connection.close()
+            configuration.searchPath = [schema]
+        }
+        let pool = EventLoopGroupConnectionPool(
+            source: PostgresConnectionSource(sqlConfiguration: configuration),
+            maxConnectionsPerEventLoop: max(1, maximumConnections / max(1, System.coreCount)),
+            logger: logger,
+            on: MultiThreadedEventLoopGroup.singleton
+        )
+        let database = pool.database(logger: logger).sql(queryLogLevel: .trace)
+        // Fail now, with a clear error, if the server cannot be reached.
+        do {
+            try await database.raw("SELECT 1").run()
+        } catch {
+            try? await pool.shutdownAsync()
+            throw error
+        }
+        let handle = PoolHandle(pool: pool)
+        return SQLStorage(backend: .postgres, database: database) {
+            try? await handle.pool.shutdownAsync()
+        }
+    }
+
+    /// `EventLoopGroupConnectionPool` predates `Sendable` but guards all of its state with a lock and is built to
+    /// be shared across event loops (it is what `database(logger:)` hands out), so passing it to the shutdown
+    /// closure is safe.
+    private struct PoolHandle: @unchecked Sendable {
+        let pool: EventLoopGroupConnectionPool<PostgresConnectionSource>
+    }
+
+    /// Closes the connections; the first call does it, later calls return at once.
+    package func close() async {
+        let shutdown = self.shutdown.withLock { shutdown in
+            defer { shutdown = nil }
+            return shutdown
+        }
+        await shutdown?()
+    }
+
+    /// Keeps the database open until the service group shuts down, then closes it.
+    package func run() async throws {
+        try? await gracefulShutdown()
+        await close()
+    }
+}
+
+/// The database could not be opened as asked.
+package struct SQLStorageError: Error, Sendable, CustomStringConvertible {
+    package var problem: String
+    package var description: String { problem }
+}

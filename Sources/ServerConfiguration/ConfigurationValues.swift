@@ -1,0 +1,153 @@
+import Configuration
+import Foundation
+import Logging
+import SystemPackage
+
+/// Raw configuration values by ``ConfigurationVariable``, from the process environment and then a `.env`-style file
+/// (the environment wins). An empty or blank value counts as unset. The typed readers throw a
+/// ``ConfigurationError`` that names the variable.
+package struct ConfigurationValues: Sendable {
+    let reader: ConfigReader
+
+    package init(reader: ConfigReader) {
+        self.reader = reader
+    }
+
+    /// Reads `environment` (the process environment by default) and the file at `environmentFile`, if it exists.
+    package static func load(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        environmentFile: String? = ".env"
+    ) async throws -> ConfigurationValues {
+        let secrets = SecretsSpecifier<String, String>.specific(
+            Set(ConfigurationVariable.allCases.filter(\.isSecret).map(\.name))
+        )
+        var providers: [any ConfigProvider] = [
+            EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: secrets)
+        ]
+        if let environmentFile {
+            providers.append(
+                try await EnvironmentVariablesProvider(
+                    environmentFilePath: FilePath(environmentFile),
+                    allowMissing: true,
+                    secretsSpecifier: secrets
+                )
+            )
+        }
+        return ConfigurationValues(reader: ConfigReader(providers: providers))
+    }
+
+    package subscript(variable: ConfigurationVariable) -> String? {
+        let key = ConfigKey(variable.name.lowercased().replacingOccurrences(of: "_", with: "."))
+        guard let value = reader.string(forKey: key, isSecret: variable.isSecret) else { return nil }
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    package func secret(_ variable: ConfigurationVariable) -> Secret? {
+        self[variable].map(Secret.init)
+    }
+
+    package func url(_ variable: ConfigurationVariable, schemes: [String]) throws(ConfigurationError) -> URL? {
+        guard let text = self[variable] else { return nil }
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), schemes.contains(scheme),
+            let host = url.host, !host.isEmpty
+        else {
+            let shown = variable.isSecret ? "" : ", not \"\(text)\""
+            throw ConfigurationError(
+                variable: variable.name,
+                problem: "must be a \(schemes.map { $0 + "://" }.joined(separator: " or ")) URL\(shown)"
+            )
+        }
+        return url
+    }
+
+    package func phoneNumber(_ variable: ConfigurationVariable) throws(ConfigurationError) -> String? {
+        guard let text = self[variable] else { return nil }
+        let digits = text.dropFirst()
+        guard text.hasPrefix("+"), (2...15).contains(digits.count), digits.allSatisfy(\.isASCII),
+            digits.allSatisfy(\.isNumber), digits.first != "0"
+        else {
+            throw ConfigurationError(
+                variable: variable.name,
+                problem: "must be a phone number in E.164 form, such as +14155552671"
+            )
+        }
+        return text
+    }
+
+    /// `APP_ENV`: development unless set.
+    package func appEnvironment() throws(ConfigurationError) -> AppEnvironment {
+        guard let text = self[.appEnv] else { return .development }
+        guard let environment = AppEnvironment(rawValue: text.lowercased()) else {
+            throw ConfigurationError(
+                variable: ConfigurationVariable.appEnv.name,
+                problem: "must be development or production, not \"\(text)\""
+            )
+        }
+        return environment
+    }
+
+    /// `LOG_LEVEL`: info unless set.
+    package func logLevel() throws(ConfigurationError) -> Logger.Level {
+        guard let text = self[.logLevel] else { return .info }
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigurationError(
+                variable: ConfigurationVariable.logLevel.name,
+                problem: "must be one of \(levels), not \"\(text)\""
+            )
+        }
+        return level
+    }
+
+    /// `PUBLIC_BASE_URL`, if set.
+    package func publicBaseURL() throws(ConfigurationError) -> PublicBaseURL? {
+        try self[.publicBaseURL].map { text throws(ConfigurationError) in
+            try PublicBaseURL(parsing: text, variable: ConfigurationVariable.publicBaseURL.name)
+        }
+    }
+
+    /// `BUSINESS_TIMEZONE`: America/New_York unless set.
+    package func businessTimeZone() throws(ConfigurationError) -> TimeZone {
+        guard let identifier = self[.businessTimeZone] else { return TimeZone(identifier: "America/New_York")! }
+        guard let timeZone = TimeZone(identifier: identifier) else {
+            throw ConfigurationError(
+                variable: ConfigurationVariable.businessTimeZone.name,
+                problem: "must be an IANA time zone such as America/New_York, not \"\(identifier)\""
+            )
+        }
+        return timeZone
+    }
+
+    /// `DATABASE_URL`: `./data/bookings.sqlite` unless set.
+    package func database() throws(ConfigurationError) -> DatabaseLocation {
+        guard let text = self[.databaseURL] else { return .sqlite(path: "./data/bookings.sqlite") }
+        return try DatabaseLocation(parsing: text)
+    }
+
+    /// The Twilio account's variables, checked.
+    package func twilioAccount() throws(ConfigurationError) -> TwilioAccount {
+        var account = TwilioAccount()
+        if let sid = self[.twilioAccountSID] {
+            guard sid.hasPrefix("AC"), sid.count == 34, sid.dropFirst(2).allSatisfy(\.isHexDigit) else {
+                throw ConfigurationError(
+                    variable: ConfigurationVariable.twilioAccountSID.name,
+                    problem: "must be an account SID: AC followed by 32 hexadecimal digits"
+                )
+            }
+            account.accountSID = sid
+        }
+        account.authToken = secret(.twilioAuthToken)
+        account.phoneNumber = try phoneNumber(.twilioPhoneNumber)
+        if let url = try url(.twilioAPIBaseURL, schemes: ["https", "http"]) {
+            account.apiBaseURL = url
+        }
+        return account
+    }
+}
+
+/// `APP_ENV`.
+package enum AppEnvironment: String, Sendable {
+    case development
+    case production
+}
