@@ -317,6 +317,55 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "FlatJSONTests",
+            dependencies: ["FlatJSON"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TwilioRESTTests",
+            dependencies: ["TwilioREST", "VoiceTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TwilioWebhooksTests",
+            dependencies: [
+                "ServerConfiguration",
+                "TwilioMedia",
+                "TwilioWebhooks",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ServerConfigurationTests",
+            dependencies: ["ServerConfiguration", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CallRecordsTests",
+            dependencies: ["CallRecords"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SQLStorageTests",
+            dependencies: ["SQLStorage", "VoiceTesting", .product(name: "SQLKit", package: "sql-kit")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BookingMCPTests",
+            dependencies: [
+                "Booking",
+                "BookingMCP",
+                "BookingSQL",
+                "VoiceTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MCP", package: "swift-sdk"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "TwilioMediaTests",
             dependencies: ["TwilioMedia", "VoiceTesting"],
             resources: [.copy("Resources/twilio-signature-vectors.json")],

@@ -21,9 +21,13 @@ package struct BookingToolbox: Sendable {
         let arguments = Arguments(values: parameters.arguments ?? [:])
         do {
             let result: Value
+            var meta: [String: Value] = [:]
             switch parameters.name {
             case "check_availability": result = try await checkAvailability(arguments)
-            case "create_booking": result = try await createBooking(arguments, meta: parameters._meta)
+            case "create_booking":
+                let job: Job
+                (job, result) = try await createBooking(arguments, meta: parameters._meta)
+                meta[BookingResultMeta.bookedJobID] = .string(job.id)
             case "send_confirmation": result = try await sendConfirmation(arguments)
             case "update_job_status": result = try await updateJobStatus(arguments)
             case "get_job_details": result = try await jobDetails(arguments, meta: parameters._meta)
@@ -32,7 +36,8 @@ package struct BookingToolbox: Sendable {
             }
             return CallTool.Result(
                 content: [.text(text: Self.json(result), annotations: nil, _meta: nil)],
-                structuredContent: result as Value?
+                structuredContent: result as Value?,
+                _meta: meta.isEmpty ? nil : Metadata(additionalFields: meta)
             )
         } catch let error as BookingError {
             if case .storageFailure(let detail) = error {
@@ -74,7 +79,7 @@ package struct BookingToolbox: Sendable {
         return .object(result)
     }
 
-    private func createBooking(_ arguments: Arguments, meta: Metadata?) async throws -> Value {
+    private func createBooking(_ arguments: Arguments, meta: Metadata?) async throws -> (Job, Value) {
         guard let window = TimeWindow(rawValue: try arguments.text("window").lowercased()) else {
             throw BookingError.invalidArgument(field: "window", reason: "say morning or afternoon")
         }
@@ -103,7 +108,7 @@ package struct BookingToolbox: Sendable {
         result["say"] = .string(
             "Booked: job \(job.id), \(job.date.spoken), \(job.window.spoken). The estimate is \(PriceEstimate.dollars(job.priceEstimateCents))."
         )
-        return .object(result)
+        return (job, .object(result))
     }
 
     private func sendConfirmation(_ arguments: Arguments) async throws -> Value {

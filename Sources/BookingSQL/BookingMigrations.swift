@@ -2,84 +2,88 @@ import SQLStorage
 
 /// The booking tables' schema changes, applied in order at start (see ``SQLMigrations``).
 enum BookingMigrations {
-    static let all = SQLMigrations(table: "schema_migrations", name: "booking", all: [
-        (
-            1,
-            [
-                "CREATE TABLE IF NOT EXISTS crews (id TEXT PRIMARY KEY, name TEXT NOT NULL, size INTEGER NOT NULL)",
-                "CREATE TABLE IF NOT EXISTS trucks (id TEXT PRIMARY KEY, name TEXT NOT NULL, size TEXT NOT NULL)",
-                """
-                CREATE TABLE IF NOT EXISTS jobs (
-                    id TEXT PRIMARY KEY,
-                    customer_name TEXT NOT NULL,
-                    phone TEXT NOT NULL,
-                    email TEXT,
-                    pickup_address TEXT NOT NULL,
-                    dropoff_address TEXT NOT NULL,
-                    move_date TEXT NOT NULL,
-                    time_window TEXT NOT NULL,
-                    home_size TEXT NOT NULL,
-                    special_items TEXT,
-                    estimated_hours INTEGER NOT NULL,
-                    crew_id TEXT NOT NULL,
-                    truck_id TEXT NOT NULL,
-                    crew_size INTEGER NOT NULL,
-                    price_estimate_cents INTEGER NOT NULL,
-                    status TEXT NOT NULL,
-                    notes TEXT,
-                    call_sid TEXT,
-                    idempotency_key TEXT,
-                    created_at TEXT NOT NULL,
-                    updated_at TEXT NOT NULL
-                )
-                """,
-                // Capacity: a crew and a truck hold at most one live job per date and window.
-                """
-                CREATE UNIQUE INDEX IF NOT EXISTS jobs_crew_slot ON jobs (crew_id, move_date, time_window)
-                WHERE status <> 'cancelled'
-                """,
-                """
-                CREATE UNIQUE INDEX IF NOT EXISTS jobs_truck_slot ON jobs (truck_id, move_date, time_window)
-                WHERE status <> 'cancelled'
-                """,
-                "CREATE UNIQUE INDEX IF NOT EXISTS jobs_idempotency_key ON jobs (idempotency_key)",
-                "CREATE INDEX IF NOT EXISTS jobs_phone ON jobs (phone)",
-                "CREATE INDEX IF NOT EXISTS jobs_move_date ON jobs (move_date)",
-                """
-                CREATE TABLE IF NOT EXISTS outbox (
-                    id TEXT PRIMARY KEY,
-                    job_id TEXT NOT NULL REFERENCES jobs (id),
-                    kind TEXT NOT NULL,
-                    sequence INTEGER NOT NULL,
-                    recipient TEXT NOT NULL,
-                    body TEXT NOT NULL,
-                    status TEXT NOT NULL,
-                    created_at TEXT NOT NULL
-                )
-                """,
-                "CREATE UNIQUE INDEX IF NOT EXISTS outbox_job_kind_sequence ON outbox (job_id, kind, sequence)",
-            ]
-        ),
-        (
-            2,
-            [
-                // Delivery: the Twilio SID is recorded the moment Twilio accepts a message, before anything else.
-                "ALTER TABLE outbox ADD COLUMN twilio_sid TEXT",
-                "ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
-                "ALTER TABLE outbox ADD COLUMN last_error TEXT",
-                "ALTER TABLE outbox ADD COLUMN next_attempt_at TEXT",
-                "ALTER TABLE outbox ADD COLUMN updated_at TEXT",
-                "CREATE UNIQUE INDEX IF NOT EXISTS outbox_twilio_sid ON outbox (twilio_sid)",
-                "CREATE INDEX IF NOT EXISTS outbox_status ON outbox (status, next_attempt_at)",
-            ]
-        ),
-        (
-            3,
-            [
-                // Version 3 also made the call-record tables, which the voice server now keeps itself
-                // (`CallRecordMigrations`, issue 12); a database that has them keeps them.
-                "CREATE INDEX IF NOT EXISTS jobs_call_sid ON jobs (call_sid)",
-            ]
-        ),
-    ])
+    static let all = SQLMigrations(
+        table: "schema_migrations",
+        name: "booking",
+        all: [
+            (
+                1,
+                [
+                    "CREATE TABLE IF NOT EXISTS crews (id TEXT PRIMARY KEY, name TEXT NOT NULL, size INTEGER NOT NULL)",
+                    "CREATE TABLE IF NOT EXISTS trucks (id TEXT PRIMARY KEY, name TEXT NOT NULL, size TEXT NOT NULL)",
+                    """
+                    CREATE TABLE IF NOT EXISTS jobs (
+                        id TEXT PRIMARY KEY,
+                        customer_name TEXT NOT NULL,
+                        phone TEXT NOT NULL,
+                        email TEXT,
+                        pickup_address TEXT NOT NULL,
+                        dropoff_address TEXT NOT NULL,
+                        move_date TEXT NOT NULL,
+                        time_window TEXT NOT NULL,
+                        home_size TEXT NOT NULL,
+                        special_items TEXT,
+                        estimated_hours INTEGER NOT NULL,
+                        crew_id TEXT NOT NULL,
+                        truck_id TEXT NOT NULL,
+                        crew_size INTEGER NOT NULL,
+                        price_estimate_cents INTEGER NOT NULL,
+                        status TEXT NOT NULL,
+                        notes TEXT,
+                        call_sid TEXT,
+                        idempotency_key TEXT,
+                        created_at TEXT NOT NULL,
+                        updated_at TEXT NOT NULL
+                    )
+                    """,
+                    // Capacity: a crew and a truck hold at most one live job per date and window.
+                    """
+                    CREATE UNIQUE INDEX IF NOT EXISTS jobs_crew_slot ON jobs (crew_id, move_date, time_window)
+                    WHERE status <> 'cancelled'
+                    """,
+                    """
+                    CREATE UNIQUE INDEX IF NOT EXISTS jobs_truck_slot ON jobs (truck_id, move_date, time_window)
+                    WHERE status <> 'cancelled'
+                    """,
+                    "CREATE UNIQUE INDEX IF NOT EXISTS jobs_idempotency_key ON jobs (idempotency_key)",
+                    "CREATE INDEX IF NOT EXISTS jobs_phone ON jobs (phone)",
+                    "CREATE INDEX IF NOT EXISTS jobs_move_date ON jobs (move_date)",
+                    """
+                    CREATE TABLE IF NOT EXISTS outbox (
+                        id TEXT PRIMARY KEY,
+                        job_id TEXT NOT NULL REFERENCES jobs (id),
+                        kind TEXT NOT NULL,
+                        sequence INTEGER NOT NULL,
+                        recipient TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        created_at TEXT NOT NULL
+                    )
+                    """,
+                    "CREATE UNIQUE INDEX IF NOT EXISTS outbox_job_kind_sequence ON outbox (job_id, kind, sequence)",
+                ]
+            ),
+            (
+                2,
+                [
+                    // Delivery: the Twilio SID is recorded the moment Twilio accepts a message, before anything else.
+                    "ALTER TABLE outbox ADD COLUMN twilio_sid TEXT",
+                    "ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
+                    "ALTER TABLE outbox ADD COLUMN last_error TEXT",
+                    "ALTER TABLE outbox ADD COLUMN next_attempt_at TEXT",
+                    "ALTER TABLE outbox ADD COLUMN updated_at TEXT",
+                    "CREATE UNIQUE INDEX IF NOT EXISTS outbox_twilio_sid ON outbox (twilio_sid)",
+                    "CREATE INDEX IF NOT EXISTS outbox_status ON outbox (status, next_attempt_at)",
+                ]
+            ),
+            (
+                3,
+                [
+                    // Version 3 also made the call-record tables, which the voice server now keeps itself
+                    // (`CallRecordMigrations`, issue 12); a database that has them keeps them.
+                    "CREATE INDEX IF NOT EXISTS jobs_call_sid ON jobs (call_sid)"
+                ]
+            ),
+        ]
+    )
 }

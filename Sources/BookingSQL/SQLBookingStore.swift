@@ -3,8 +3,8 @@ import Foundation
 import Logging
 import PostgresKit
 import SQLKit
-import SQLiteKit
 import SQLStorage
+import SQLiteKit
 
 /// The booking store over SQLKit: one code path for SQLite and PostgreSQL.
 ///

@@ -1,8 +1,8 @@
 import Booking
 import BookingMCP
-import MCP
 import Hummingbird
 import Logging
+import MCP
 import NIOCore
 import SQLStorage
 import ServerConfiguration

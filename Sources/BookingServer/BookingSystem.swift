@@ -72,7 +72,11 @@ extension SQLStorage {
     /// Opens the database `location` names.
     ///
     /// - Parameter schema: for PostgreSQL, a schema to keep the tables in (tests and benchmarks use a fresh one).
-    package static func open(_ location: DatabaseLocation, schema: String? = nil, logger: Logger) async throws
+    package static func open(
+        _ location: DatabaseLocation,
+        schema: String? = nil,
+        logger: Logger
+    ) async throws
         -> SQLStorage
     {
         switch location {

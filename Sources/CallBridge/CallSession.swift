@@ -366,8 +366,7 @@ package final class CallSession: Sendable {
                 let actions = state.withLock {
                     $0.machine?.callControlFailed(
                         callID: callID,
-                        message:
-                            "The transfer did not go through. Apologise, and offer to take a message for a call back."
+                        message: SpokenFailure.transferFailed
                     ) ?? []
                 }
                 for action in actions { try await perform(action, writer: writer) }

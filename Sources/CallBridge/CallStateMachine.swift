@@ -74,15 +74,13 @@ package struct CallStateMachine: Sendable {
     package static let callControlGrace = Duration.seconds(2)
 
     /// Output for an `end_call` or `transfer_to_human` the caller talked over.
-    package static let cancelledCallControlOutput =
-        #"{"error":"Not done: the caller started speaking before your last words finished. Listen and answer; end or transfer the call only after saying so again."}"#
+    package static let cancelledCallControlOutput = SpokenFailure.callControlCancelled
 
     /// Output for a second `end_call` or `transfer_to_human` while one is already under way.
-    package static let duplicateCallControlOutput = #"{"error":"Already under way."}"#
+    package static let duplicateCallControlOutput = SpokenFailure.callControlUnderWay
 
     /// Output for a side-effect tool call whose response the caller interrupted.
-    package static let skippedToolOutput =
-        #"{"error":"Not done: the caller interrupted before this ran. Confirm with the caller before trying again."}"#
+    package static let skippedToolOutput = SpokenFailure.skippedTool
 
     package init(
         streamSid: String,

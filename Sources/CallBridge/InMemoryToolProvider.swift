@@ -15,10 +15,11 @@ package struct InMemoryToolProvider: ToolProvider {
         definitions
     }
 
-    package func call(_ call: ToolCall) async throws -> String {
+    /// The handler's text, with no effects: tools defined in code book nothing.
+    package func call(_ call: ToolCall) async throws -> ToolResult {
         guard let handler = handlers[call.name] else {
-            throw ToolError("There is no tool called \(call.name).")
+            throw ToolError(SpokenFailure.noSuchTool(call.name))
         }
-        return try await handler(call)
+        return ToolResult(try await handler(call))
     }
 }

@@ -4,9 +4,36 @@ import RealtimeAPI
 package protocol ToolProvider: Sendable {
     /// The tools offered to the model at the start of a call.
     func tools() async throws -> [ToolDefinition]
-    /// Runs one tool call and returns the text (usually JSON) the model reads. A thrown ``ToolError`` carries a
-    /// sentence the assistant can say; any other error becomes a generic apology.
-    func call(_ call: ToolCall) async throws -> String
+    /// Runs one tool call and returns what the model reads, with what the call did as data. A thrown ``ToolError``
+    /// carries a sentence the assistant can say; any other error becomes a generic apology.
+    func call(_ call: ToolCall) async throws -> ToolResult
+}
+
+/// A tool call's answer: the text the model reads, and what the call did, as data. Call records and metrics read
+/// ``effects``; nothing reads a tool's name or parses its text to learn what happened (issue 12).
+package struct ToolResult: Sendable, Equatable {
+    /// The `function_call_output` text, usually JSON.
+    package var output: String
+    package var effects: [ToolEffect]
+
+    package init(_ output: String, effects: [ToolEffect] = []) {
+        self.output = output
+        self.effects = effects
+    }
+
+    /// The job this call booked, if it booked one.
+    package var bookedJobID: String? {
+        effects.lazy.compactMap { effect -> String? in
+            if case .bookedJob(let id) = effect { return id }
+            return nil
+        }.first
+    }
+}
+
+/// Something a tool call did that the call's outcome depends on.
+package enum ToolEffect: Sendable, Equatable {
+    /// A move was booked (or found booked already, on a retry): the job's number.
+    case bookedJob(id: String)
 }
 
 package struct ToolDefinition: Sendable, Equatable {

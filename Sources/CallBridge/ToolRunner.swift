@@ -3,19 +3,16 @@ import Foundation
 /// Runs one tool call against a deadline and always produces an output the model can speak about.
 package struct ToolRunner: Sendable {
     package enum Outcome: Sendable, Equatable {
-        case succeeded(String)
+        case succeeded(ToolResult)
         case failed(speakableMessage: String)
         case timedOut
 
         /// The `function_call_output` text.
         package var output: String {
             switch self {
-            case .succeeded(let output): output
-            case .failed(let message): Self.errorJSON(message)
-            case .timedOut:
-                Self.errorJSON(
-                    "The booking system did not answer in time. Apologise, and offer to try again or to call back."
-                )
+            case .succeeded(let result): result.output
+            case .failed(let message): SpokenFailure.errorOutput(message)
+            case .timedOut: SpokenFailure.errorOutput(SpokenFailure.toolTimedOut)
             }
         }
 
@@ -25,12 +22,6 @@ package struct ToolRunner: Sendable {
             case .failed: "error"
             case .timedOut: "timeout"
             }
-        }
-
-        private static func errorJSON(_ message: String) -> String {
-            let data =
-                (try? JSONSerialization.data(withJSONObject: ["error": message], options: [.sortedKeys])) ?? Data()
-            return String(decoding: data, as: UTF8.self)
         }
     }
 
@@ -53,10 +44,7 @@ package struct ToolRunner: Sendable {
                     return .failed(speakableMessage: error.speakableMessage)
                 } catch {
                     if Task.isCancelled { return nil }
-                    return .failed(
-                        speakableMessage:
-                            "Something went wrong on our side. Apologise, and offer to try again or to call back."
-                    )
+                    return .failed(speakableMessage: SpokenFailure.somethingWentWrong)
                 }
             }
             group.addTask {

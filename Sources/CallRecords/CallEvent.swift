@@ -14,7 +14,7 @@ package enum CallEvent: Sendable, Equatable {
     case outcome(CallOutcome, jobID: String?)
 }
 
-package enum CallOutcome: String, Sendable, Equatable, Codable {
+package enum CallOutcome: String, Sendable, Hashable, Codable {
     /// A move was booked on the call.
     case booked
     /// The assistant handed the call to a person.

@@ -24,13 +24,15 @@ package actor MCPToolProvider: ToolProvider {
     }
 
     /// The tool output when the server cannot be reached.
-    package static let unreachableMessage =
-        "The booking system cannot be reached right now. Apologise, and offer to take the caller's name and number "
-        + "for a call back, or to try again in a minute."
+    package static let unreachableMessage = SpokenFailure.bookingSystemUnreachable
+
+    /// Reads what a tool call did from its result's data (the server's `_meta`, say); the default reads nothing.
+    package typealias EffectReader = @Sendable (_ tool: String, _ result: CallTool.Result) -> [ToolEffect]
 
     private let serverName: String
     private let makeTransport: TransportFactory
     private let fallbackTools: [ToolDefinition]
+    private let readEffects: EffectReader
     private let options: Options
     private let logger: Logger
 
@@ -49,9 +51,11 @@ package actor MCPToolProvider: ToolProvider {
     ///   - makeTransport: a new, unconnected transport for each (re)connection.
     ///   - fallbackTools: offered when the server has never been reached, so a call that starts while it is down
     ///     still has tools whose output can tell the assistant what is wrong.
+    ///   - effects: what a successful result says the call did, for the call's outcome.
     package init(
         serverName: String,
         fallbackTools: [ToolDefinition] = [],
+        effects: @escaping EffectReader = { _, _ in [] },
         options: Options = Options(),
         logger: Logger,
         makeTransport: @escaping TransportFactory
@@ -59,6 +63,7 @@ package actor MCPToolProvider: ToolProvider {
         self.serverName = serverName
         self.makeTransport = makeTransport
         self.fallbackTools = fallbackTools
+        self.readEffects = effects
         self.options = options
         var logger = logger
         logger[metadataKey: "mcp_server"] = "\(serverName)"
@@ -103,7 +108,7 @@ package actor MCPToolProvider: ToolProvider {
         return fallbackTools
     }
 
-    package func call(_ call: ToolCall) async throws -> String {
+    package func call(_ call: ToolCall) async throws -> ToolResult {
         let arguments = try Self.arguments(of: call)
         let readOnly = readOnlyTools.contains(call.name)
         var meta: [String: Value] = ["callSid": .string(call.callSid)]
@@ -126,7 +131,8 @@ package actor MCPToolProvider: ToolProvider {
                 throw ToolError(Self.unreachableMessage)
             }
             do {
-                return try Self.output(of: try await Self.send(request, via: client))
+                let result = try await Self.send(request, via: client)
+                return ToolResult(try Self.output(of: result), effects: readEffects(call.name, result))
             } catch let error as ToolError {
                 throw error
             } catch is CancellationError {
@@ -141,7 +147,7 @@ package actor MCPToolProvider: ToolProvider {
                     "MCP server refused a tool call",
                     metadata: ["tool": "\(call.name)", "reason": "\(error)"]
                 )
-                throw ToolError("The booking system could not do that: \(error). Apologise, and offer another way.")
+                throw ToolError(SpokenFailure.bookingSystemRefused("\(error)"))
             } catch {
                 drop(client)
                 guard transportRetries > 0 else {
@@ -284,9 +290,7 @@ package actor MCPToolProvider: ToolProvider {
         do {
             return try JSONDecoder().decode([String: Value].self, from: Data(text.utf8))
         } catch {
-            throw ToolError(
-                "The arguments for \(call.name) were not a JSON object. Call it again with valid arguments."
-            )
+            throw ToolError(SpokenFailure.argumentsNotAnObject(tool: call.name))
         }
     }
 
@@ -297,7 +301,7 @@ package actor MCPToolProvider: ToolProvider {
             return nil
         }.joined(separator: "\n")
         if result.isError == true {
-            throw ToolError(text.isEmpty ? "The tool failed without saying why." : text)
+            throw ToolError(text.isEmpty ? SpokenFailure.toolFailedSilently : text)
         }
         if let structured = result.structuredContent {
             let encoder = JSONEncoder()

@@ -29,10 +29,11 @@ package final class SQLStorage: Service, Sendable {
 
     /// Opens (creating if needed) a SQLite file in WAL mode. One connection: SQLite allows one writer at a time anyway.
     package static func sqlite(path: String, logger: Logger) async throws -> SQLStorage {
+        let logger = quiet(logger)
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        let database = connection.sql(queryLogLevel: .trace)
+        let database = connection.sql(queryLogLevel: nil)
         do {
             try await database.raw("PRAGMA journal_mode = WAL").run()
             try await database.raw("PRAGMA busy_timeout = 5000").run()
@@ -54,6 +55,7 @@ package final class SQLStorage: Service, Sendable {
         logger: Logger,
         maximumConnections: Int = 8
     ) async throws -> SQLStorage {
+        let logger = quiet(logger)
         var configuration = try SQLPostgresConfiguration(url: url)
         if let schema {
             guard schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
@@ -82,7 +84,7 @@ package final class SQLStorage: Service, Sendable {
             logger: logger,
             on: MultiThreadedEventLoopGroup.singleton
         )
-        let database = pool.database(logger: logger).sql(queryLogLevel: .trace)
+        let database = pool.database(logger: logger).sql(queryLogLevel: nil)
         // Fail now, with a clear error, if the server cannot be reached.
         do {
             try await database.raw("SELECT 1").run()
@@ -103,13 +105,31 @@ package final class SQLStorage: Service, Sendable {
         let pool: EventLoopGroupConnectionPool<PostgresConnectionSource>
     }
 
-    /// Closes the connections; the first call does it, later calls return at once.
+    /// Closes the connections; the first call does it, later calls return at once. It finishes even when the
+    /// calling task is cancelled (a service group past its shutdown deadline): an open SQLite connection must not
+    /// outlive its storage.
     package func close() async {
         let shutdown = self.shutdown.withLock { shutdown in
             defer { shutdown = nil }
             return shutdown
         }
-        await shutdown?()
+        guard let shutdown else { return }
+        await Task { await shutdown() }.value
+    }
+
+    /// The drivers' own logger: never below `info`, since their debug and trace lines carry queries and their
+    /// values, which hold callers' names, numbers and addresses.
+    private static func quiet(_ logger: Logger) -> Logger {
+        var logger = logger
+        logger.logLevel = max(logger.logLevel, .info)
+        return logger
+    }
+
+    /// A storage dropped without ``close()`` (an application built and never run) is closed in the background: the
+    /// task keeps the connections alive until they are closed, as the drivers require.
+    deinit {
+        guard let shutdown = shutdown.withLock({ $0 }) else { return }
+        Task { await shutdown() }
     }
 
     /// Keeps the database open until the service group shuts down, then closes it.

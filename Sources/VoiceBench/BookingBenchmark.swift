@@ -1,12 +1,12 @@
 import AsyncHTTPClient
 import Booking
+import BookingServer
 import Foundation
 import Histogram
 import Hummingbird
 import Logging
 import RealtimeAPI
 import Synchronization
-import BookingServer
 import VoiceTesting
 
 /// Measures the booking MCP server end to end: tool calls per second and latency percentiles of
@@ -69,7 +69,10 @@ package struct BookingBenchmark: Sendable {
                 environment["DATABASE_URL"] = postgresURL
                 schema = "bench_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
             }
-            let configuration = try await BookingServerConfiguration.load(environment: environment, environmentFile: nil)
+            let configuration = try await BookingServerConfiguration.load(
+                environment: environment,
+                environmentFile: nil
+            )
             var overrides = BookingServer.Overrides()
             overrides.policy = Self.benchmarkPolicy()
             overrides.schema = schema

@@ -7,9 +7,9 @@ import HummingbirdWebSocket
 import Logging
 import MCPClient
 import NIOCore
+import SQLStorage
 import ServerConfiguration
 import ServiceLifecycle
-import SQLStorage
 import TwilioMedia
 import TwilioREST
 import TwilioWebhooks

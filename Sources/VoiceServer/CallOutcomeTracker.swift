@@ -1,17 +1,15 @@
 import CallBridge
 import CallRecords
-import Foundation
 import Synchronization
 
-/// Decides a call's outcome from its journal: `booked` once a `create_booking` answered with a job, otherwise
-/// how the session ended.
+/// Decides a call's outcome from its journal: `booked` once a tool call reported booking a job (``ToolEffect``),
+/// otherwise how the session ended.
 final class CallOutcomeTracker: Sendable {
     private let bookedJobID = Mutex<String?>(nil)
 
     /// Notes a booking made on the call.
     func observe(_ entry: CallJournalEntry) {
-        guard case .tool("create_booking", _, .succeeded(let output)) = entry, let jobID = Self.jobID(in: output)
-        else { return }
+        guard case .tool(_, _, .succeeded(let result)) = entry, let jobID = result.bookedJobID else { return }
         bookedJobID.withLock { $0 = jobID }
     }
 
@@ -26,10 +24,5 @@ final class CallOutcomeTracker: Sendable {
             case .failed: .failed
             }
         return (outcome, jobID)
-    }
-
-    private static func jobID(in output: String) -> String? {
-        struct Booked: Decodable { var job_id: String }
-        return (try? JSONDecoder().decode(Booked.self, from: Data(output.utf8)))?.job_id
     }
 }

@@ -3,6 +3,7 @@ import BookingServer
 import CallBridge
 import Foundation
 import Logging
+import MCP
 import MCPClient
 
 extension MCPToolProvider {
@@ -16,6 +17,7 @@ extension MCPToolProvider {
         return MCPToolProvider(
             serverName: shownURL?.string ?? "remote",
             fallbackTools: BookingToolDefinitions.all.map(ToolDefinition.init(mcpTool:)),
+            effects: bookingEffects,
             logger: logger
         ) {
             StreamableHTTPClientTransport(endpoint: url, bearerToken: token, logger: logger)
@@ -25,8 +27,14 @@ extension MCPToolProvider {
     /// The booking system embedded in this process, reached through an in-memory MCP connection: the same
     /// protocol as a remote server, without a network hop or a token.
     package static func embedded(_ bookingSystem: BookingSystem, logger: Logger) -> MCPToolProvider {
-        MCPToolProvider(serverName: "embedded", logger: logger) {
+        MCPToolProvider(serverName: "embedded", effects: bookingEffects, logger: logger) {
             try await bookingSystem.inMemoryTransport()
         }
+    }
+
+    /// The booking server's result data, as effects: `_meta.bookedJobId` on a booking.
+    static let bookingEffects: EffectReader = { _, result in
+        guard let jobID = result._meta?[BookingResultMeta.bookedJobID]?.stringValue else { return [] }
+        return [.bookedJob(id: jobID)]
     }
 }

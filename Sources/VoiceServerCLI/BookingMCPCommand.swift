@@ -1,7 +1,7 @@
 import ArgumentParser
 import BookingServer
-import ServiceLifecycle
 import Logging
+import ServiceLifecycle
 
 struct BookingMCPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,7 +32,12 @@ struct BookingMCPCommand: AsyncParsableCommand {
         if stdio {
             try await BookingServer.runOverStandardIO(configuration: configuration, logger: logger)
         } else {
-            let server = try await BookingServer.build(configuration: configuration, host: host, port: port, logger: logger)
+            let server = try await BookingServer.build(
+                configuration: configuration,
+                host: host,
+                port: port,
+                logger: logger
+            )
             try await serverGroup([server.application], logger: logger).run()
         }
     }

@@ -12,7 +12,6 @@ import NIOCore
 import RealtimeAPI
 import Testing
 
-
 /// The booking MCP server over real HTTP: the protocol by hand, and the official Python SDK as a client.
 @Suite(.timeLimit(.minutes(2)))
 struct BookingMCPTests {
@@ -28,7 +27,12 @@ struct BookingMCPTests {
         )
         var logger = Logger(label: "booking-mcp-tests")
         logger.logLevel = .warning
-        let server = try await BookingServer.build(configuration: configuration, host: "127.0.0.1", port: 0, logger: logger)
+        let server = try await BookingServer.build(
+            configuration: configuration,
+            host: "127.0.0.1",
+            port: 0,
+            logger: logger
+        )
         try await server.application.test(.live) { client in try await test(client, server.system) }
     }
 

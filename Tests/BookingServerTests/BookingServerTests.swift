@@ -26,7 +26,12 @@ struct BookingServerTests {
         )
         var logger = Logger(label: "booking-server-tests")
         logger.logLevel = .warning
-        let server = try await BookingServer.build(configuration: configuration, host: "127.0.0.1", port: 0, logger: logger)
+        let server = try await BookingServer.build(
+            configuration: configuration,
+            host: "127.0.0.1",
+            port: 0,
+            logger: logger
+        )
         try await server.application.test(.router) { client in try await test(client, server) }
     }
 
@@ -44,7 +49,9 @@ struct BookingServerTests {
         return try await client.execute(
             uri: "/sms/status",
             method: .post,
-            headers: [.contentType: "application/x-www-form-urlencoded", HTTPField.Name("X-Twilio-Signature")!: signature],
+            headers: [
+                .contentType: "application/x-www-form-urlencoded", HTTPField.Name("X-Twilio-Signature")!: signature,
+            ],
             body: ByteBuffer(string: parameters.formEncoded)
         )
     }

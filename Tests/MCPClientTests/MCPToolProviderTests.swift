@@ -57,8 +57,10 @@ struct MCPToolProviderTests {
         let server = TestToolServer()
         let provider = Self.provider(server)
         _ = try await provider.tools()
-        #expect(try await provider.call(Self.call("book", #"{"what":"a move"}"#, callID: "call_9")) == "done: book")
-        #expect(try await provider.call(Self.call("lookup", #"{"key":"k"}"#)) == #"{"key":"k","value":42}"#)
+        #expect(
+            try await provider.call(Self.call("book", #"{"what":"a move"}"#, callID: "call_9")).output == "done: book"
+        )
+        #expect(try await provider.call(Self.call("lookup", #"{"key":"k"}"#)).output == #"{"key":"k","value":42}"#)
 
         let calls = server.calls.value
         #expect(calls.count == 2)
@@ -77,7 +79,7 @@ struct MCPToolProviderTests {
         let server = TestToolServer()
         let provider = Self.provider(server)
         await #expect(throws: ToolError("That date is fully booked.")) {
-            try await provider.call(Self.call("refuse", "{}"))
+            try await provider.call(Self.call("refuse", "{}")).output
         }
         await provider.close()
     }
@@ -87,7 +89,7 @@ struct MCPToolProviderTests {
         let server = TestToolServer()
         let provider = Self.provider(server)
         let error = await #expect(throws: ToolError.self) {
-            try await provider.call(Self.call("lookup", arguments))
+            try await provider.call(Self.call("lookup", arguments)).output
         }
         #expect(error?.speakableMessage.contains("not a JSON object") == true)
         #expect(server.calls.value.isEmpty)
@@ -112,12 +114,12 @@ struct MCPToolProviderTests {
         let provider = Self.provider(server)
         _ = try await provider.tools()
         server.lostToolCalls.withLock { $0 = 1 }
-        #expect(try await provider.call(Self.call("lookup", #"{"key":"k"}"#)) == #"{"key":"k","value":42}"#)
+        #expect(try await provider.call(Self.call("lookup", #"{"key":"k"}"#)).output == #"{"key":"k","value":42}"#)
         #expect(server.calls.value.count == 1)
         // Twice lost: the assistant is told the system is unreachable.
         server.lostToolCalls.withLock { $0 = 2 }
         await #expect(throws: ToolError(MCPToolProvider.unreachableMessage)) {
-            try await provider.call(Self.call("lookup", #"{"key":"k"}"#))
+            try await provider.call(Self.call("lookup", #"{"key":"k"}"#)).output
         }
         await provider.close()
     }
@@ -128,7 +130,7 @@ struct MCPToolProviderTests {
         _ = try await provider.tools()
         server.lostToolCalls.withLock { $0 = 1 }
         await #expect(throws: ToolError(MCPToolProvider.unreachableMessage)) {
-            try await provider.call(Self.call("book", "{}"))
+            try await provider.call(Self.call("book", "{}")).output
         }
         #expect(server.calls.value.isEmpty)
         #expect(server.lostToolCalls.value == 0)
@@ -142,7 +144,7 @@ struct MCPToolProviderTests {
         let provider = Self.provider(server, fallback: fallback)
         #expect(try await provider.tools() == fallback)
         await #expect(throws: ToolError(MCPToolProvider.unreachableMessage)) {
-            try await provider.call(Self.call("lookup", #"{"key":"k"}"#))
+            try await provider.call(Self.call("lookup", #"{"key":"k"}"#)).output
         }
         #expect(await provider.isConnected == false)
 
@@ -150,7 +152,7 @@ struct MCPToolProviderTests {
         #expect(try await eventually { await provider.isConnected })
         #expect(await provider.reconnectCount == 1)
         #expect(try await provider.tools().map(\.name) == ["lookup", "book", "refuse"])
-        #expect(try await provider.call(Self.call("lookup", #"{"key":"k"}"#)) == #"{"key":"k","value":42}"#)
+        #expect(try await provider.call(Self.call("lookup", #"{"key":"k"}"#)).output == #"{"key":"k","value":42}"#)
         await provider.close()
     }
 

@@ -43,16 +43,16 @@ struct PythonReferenceServerTests {
             #expect(byName["note"]?.hasSideEffects == true)
             #expect(byName["add"]?.parameters["properties"]?["a"]?["type"] == "integer")
 
-            #expect(try await provider.call(Self.call("add", #"{"a":2,"b":3}"#)) == #"{"result":5}"#)
-            #expect(try await provider.call(Self.call("note", #"{"text":"piano"}"#)).contains("noted: piano"))
+            #expect(try await provider.call(Self.call("add", #"{"a":2,"b":3}"#)).output == #"{"result":5}"#)
+            #expect(try await provider.call(Self.call("note", #"{"text":"piano"}"#)).output.contains("noted: piano"))
             let refusal = await #expect(throws: ToolError.self) {
-                try await provider.call(Self.call("refuse", #"{"reason":"no trucks that day"}"#))
+                try await provider.call(Self.call("refuse", #"{"reason":"no trucks that day"}"#)).output
             }
             #expect(refusal?.speakableMessage.contains("no trucks that day") == true, "\(String(describing: refusal))")
 
             if mode == "sse" {
                 // The notification arrives on the request's event stream; the list is read again.
-                #expect(try await provider.call(Self.call("register_extra_tool", "{}")).contains("registered"))
+                #expect(try await provider.call(Self.call("register_extra_tool", "{}")).output.contains("registered"))
                 #expect(try await eventually { try await provider.tools().contains { $0.name == "extra" } })
             }
             await provider.close()

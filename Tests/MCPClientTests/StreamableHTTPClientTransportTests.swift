@@ -116,7 +116,7 @@ struct StreamableHTTPClientTransportTests {
     @Test func theSessionAndProtocolVersionGoOnEveryRequestAndDeleteEndsIt() async throws {
         try await Self.withServer(answering: .eventStream) { url, seen in
             let provider = Self.provider(url)
-            let output = try await provider.call(Self.lookup)
+            let output = try await provider.call(Self.lookup).output
             #expect(output == "found")
             await provider.close()
             let requests = seen.value
@@ -130,7 +130,7 @@ struct StreamableHTTPClientTransportTests {
     @Test func aForgottenSessionIsStartedAgainAndTheRequestRepeated() async throws {
         try await Self.withServer(answering: .forgetFirstSession) { url, seen in
             let provider = Self.provider(url)
-            let output = try await provider.call(Self.lookup)
+            let output = try await provider.call(Self.lookup).output
             #expect(output == "found")
             await provider.close()
             let requests = seen.value
@@ -155,7 +155,7 @@ struct StreamableHTTPClientTransportTests {
             // Through the provider: tried twice (read-only), then the assistant hears the system is unreachable.
             let provider = Self.provider(url)
             await #expect(throws: ToolError(MCPToolProvider.unreachableMessage)) {
-                try await provider.call(Self.lookup)
+                try await provider.call(Self.lookup).output
             }
             await provider.close()
         }

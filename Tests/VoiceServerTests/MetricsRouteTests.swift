@@ -78,7 +78,7 @@ extension CallTests {
 @Suite struct ServerMetricsTests {
     @Test func toolCallsAreTimedAndTheirErrorsCountedByTool() {
         let metrics = ServerMetrics()
-        metrics.toolCalled("check_availability", milliseconds: 14, outcome: .succeeded("{}"))
+        metrics.toolCalled("check_availability", milliseconds: 14, outcome: .succeeded(ToolResult("{}")))
         metrics.toolCalled("create_booking", milliseconds: 8000, outcome: .timedOut)
         metrics.toolCalled(
             "create_booking",

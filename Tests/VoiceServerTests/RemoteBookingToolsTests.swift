@@ -1,3 +1,4 @@
+import Booking
 import BookingMCP
 import BookingServer
 import CallBridge
@@ -27,13 +28,13 @@ struct RemoteBookingToolsTests {
     /// 0), for the length of `body`.
     static func serve<Value: Sendable>(
         port: Int = 0,
+        token: String? = RemoteBookingToolsTests.token,
         _ body: (_ url: URL, _ server: BookingServer) async throws -> Value
     ) async throws -> Value {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("remote-\(UUID()).sqlite").path
-        let configuration = try await BookingServerConfiguration.load(
-            environment: ["DATABASE_URL": path, "MCP_SERVER_TOKEN": token],
-            environmentFile: nil
-        )
+        var environment = ["DATABASE_URL": path]
+        environment["MCP_SERVER_TOKEN"] = token
+        let configuration = try await BookingServerConfiguration.load(environment: environment, environmentFile: nil)
         var built: BookingServer?
         return try await LoopbackServer.run(logger: logger) { onServerRunning in
             var overrides = BookingServer.Overrides()
@@ -53,8 +54,12 @@ struct RemoteBookingToolsTests {
     }
 
     /// The same, when `body` needs neither the URL nor the server.
-    static func serve<Value: Sendable>(port: Int, _ body: () async throws -> Value) async throws -> Value {
-        try await serve(port: port) { _, _ in try await body() }
+    static func serve<Value: Sendable>(
+        port: Int,
+        token: String? = RemoteBookingToolsTests.token,
+        _ body: () async throws -> Value
+    ) async throws -> Value {
+        try await serve(port: port, token: token) { _, _ in try await body() }
     }
 
     static func call(_ name: String, _ arguments: String, callID: String) -> ToolCall {
@@ -81,7 +86,7 @@ struct RemoteBookingToolsTests {
                 #expect(await system.endpoint.sessionCount == 1)
                 // A refusal from the booking rules reaches the assistant as a sentence.
                 let refusal = await #expect(throws: ToolError.self) {
-                    try await provider.call(Self.call("check_availability", Self.availability, callID: "c1"))
+                    try await provider.call(Self.call("check_availability", Self.availability, callID: "c1")).output
                 }
                 #expect(refusal?.speakableMessage.contains("ahead") == true, "\(String(describing: refusal))")
                 // Closing ends the session on the server.
@@ -100,7 +105,7 @@ struct RemoteBookingToolsTests {
                 let offered = try await provider.tools()
                 #expect(offered.count == BookingToolDefinitions.all.count)
                 await #expect(throws: ToolError(MCPToolProvider.unreachableMessage)) {
-                    try await provider.call(Self.call("get_job_details", "{}", callID: "c1"))
+                    try await provider.call(Self.call("get_job_details", "{}", callID: "c1")).output
                 }
                 #expect(await system.endpoint.sessionCount == 0)
                 await provider.close()
@@ -116,20 +121,40 @@ struct RemoteBookingToolsTests {
             let url = URL(string: "http://127.0.0.1:\(port)/mcp")!
             let provider = MCPToolProvider.remote(url: url, token: Self.token, logger: Self.logger)
             try await Self.serve(port: port) {
-                let jobs = try await provider.call(Self.call("get_job_details", "{}", callID: "c1"))
+                let jobs = try await provider.call(Self.call("get_job_details", "{}", callID: "c1")).output
                 #expect(jobs.contains(#""jobs":[]"#))
             }
             await #expect(throws: ToolError(MCPToolProvider.unreachableMessage)) {
-                try await provider.call(Self.call("get_job_details", "{}", callID: "c2"))
+                try await provider.call(Self.call("get_job_details", "{}", callID: "c2")).output
             }
             #expect(await provider.isConnected == false)
             try await Self.serve(port: port) {
                 #expect(try await eventually(timeout: .seconds(20)) { await provider.isConnected })
                 #expect(await provider.reconnectCount == 1)
-                let jobs = try await provider.call(Self.call("get_job_details", "{}", callID: "c3"))
+                let jobs = try await provider.call(Self.call("get_job_details", "{}", callID: "c3")).output
                 #expect(jobs.contains(#""jobs":[]"#))
                 await provider.close()
             }
+        }
+    }
+
+    /// What a booking did reaches the voice server as data (`_meta.bookedJobId`), not as text to parse; a read-only
+    /// tool reports no effect.
+    @Test func aBookingResultCarriesTheJobItBookedAsData() async throws {
+        try await Self.serve { url, server in
+            let provider = MCPToolProvider.remote(url: url, token: Self.token, logger: Self.logger)
+            var date = server.system.service.today.adding(days: 2)
+            while date.weekday == .sunday { date = date.adding(days: 1) }
+            let arguments = """
+                {"customer_name":"Dana Whitfield","pickup_address":"12 Grand St","dropoff_address":"400 W 57th St",\
+                "date":"\(date.iso)","window":"morning","home_size":"studio"}
+                """
+            let booked = try await provider.call(Self.call("create_booking", arguments, callID: "c1"))
+            let job = try #require(try await server.system.service.jobs(phone: "+14155552671").first)
+            #expect(booked.effects == [.bookedJob(id: job.id)])
+            let details = try await provider.call(Self.call("get_job_details", "{}", callID: "c2"))
+            #expect(details.effects.isEmpty)
+            await provider.close()
         }
     }
 }

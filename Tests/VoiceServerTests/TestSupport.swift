@@ -131,13 +131,19 @@ func withVoiceServer<Value: Sendable>(
     let temporaryDatabase = FileManager.default.temporaryDirectory.appendingPathComponent("voice-\(UUID()).sqlite")
     if environment["DATABASE_URL"] == nil { environment["DATABASE_URL"] = temporaryDatabase.path }
     defer {
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: temporaryDatabase.path + suffix) }
+        for suffix in ["", "-wal", "-shm"] {
+            try? FileManager.default.removeItem(atPath: temporaryDatabase.path + suffix)
+        }
     }
     let configuration = try await VoiceServerConfiguration.load(environment: environment, environmentFile: nil)
     var overrides = VoiceApplication.Overrides()
     overrides.tools = tools
     overrides.metrics = metrics
-    let server = try await VoiceApplication.build(configuration: configuration, overrides: overrides, logger: logs.logger)
+    let server = try await VoiceApplication.build(
+        configuration: configuration,
+        overrides: overrides,
+        logger: logs.logger
+    )
     return try await server.application.test(mode) { client in
         try await test(client, server)
     }

@@ -1,6 +1,6 @@
 import Booking
-import BookingServer
 import BookingSQL
+import BookingServer
 import CallBridge
 import CallRecords
 import CallRecordsSQL
@@ -346,7 +346,7 @@ extension CallTests {
             // The booking system comes up where the client expects it: the client reconnects on its own.
             let provider = try #require(call.server.toolGateway)
             #expect(call.server.bookingSystem == nil)
-            try await RemoteBookingToolsTests.serve(port: port) {
+            try await RemoteBookingToolsTests.serve(port: port, token: nil) {
                 let reconnected = try await eventually(timeout: .seconds(20)) { await provider.isConnected }
                 #expect(reconnected)
                 let tool = ToolCall(
@@ -356,7 +356,7 @@ extension CallTests {
                     callSid: Self.callSid,
                     callerNumber: TestValues.callerNumber
                 )
-                let jobs = try await provider.call(tool)
+                let jobs = try await provider.call(tool).output
                 #expect(jobs.contains(#""jobs":[]"#))
                 await provider.close()
             }
