@@ -156,7 +156,6 @@ package struct VoiceApplication: Sendable {
         MediaStreamController(
             validator: validator,
             urlResolver: urlResolver,
-            callRegistry: callRegistry,
             sessionFactory: CallSessionFactory(
                 serverConfiguration: configuration,
                 tools: tools,
@@ -167,8 +166,12 @@ package struct VoiceApplication: Sendable {
                         callerID: twilio.phoneNumber
                     )
                 },
-                callRecords: callRecords,
-                metrics: overrides.metrics
+                host: ServerCallHost(
+                    callRegistry: callRegistry,
+                    callRecords: callRecords,
+                    metrics: overrides.metrics,
+                    tokenPrices: configuration.tokenPrices
+                )
             )
         ).addRoutes(to: router)
 

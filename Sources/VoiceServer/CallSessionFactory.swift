@@ -1,13 +1,12 @@
 import BookingServer
 import CallBridge
-import CallRecords
 import Logging
 import NIOCore
 import RealtimeAPI
 import ServerConfiguration
 import TwilioMedia
 
-/// Makes each call's ``CallSession`` from the server's configuration and tools.
+/// Makes each call's ``CallSession`` from the server's configuration, tools and host.
 package struct CallSessionFactory: Sendable {
     let configuration: CallSession.Configuration
     /// `nil` without `OPENAI_API_KEY`: calls end at once with the spoken apology.
@@ -15,22 +14,16 @@ package struct CallSessionFactory: Sendable {
     let tools: any ToolProvider
     /// `nil` without Twilio REST credentials: `end_call` then only closes the stream, and transfers are off.
     let callController: (any CallController)?
-    /// Where each call's record is written; `nil` keeps no records.
-    let callRecords: (any CallRecordStore)?
-    let tokenPrices: TokenPrices
-    let serverMetrics: ServerMetrics
-    var metrics: CallMetrics { serverMetrics.calls }
+    let host: ServerCallHost
+    var metrics: CallMetrics { host.metrics.calls }
 
-    package init(
+    init(
         serverConfiguration: VoiceServerConfiguration,
         tools: any ToolProvider,
         callController: (any CallController)?,
-        callRecords: (any CallRecordStore)? = nil,
-        metrics: ServerMetrics = ServerMetrics()
+        host: ServerCallHost
     ) {
-        self.callRecords = callRecords
-        self.serverMetrics = metrics
-        self.tokenPrices = serverConfiguration.tokenPrices
+        self.host = host
         var callControl: Set<CallControlTool> = [.endCall]
         if callController != nil, serverConfiguration.transferNumber != nil { callControl.insert(.transferToHuman) }
         self.configuration = CallSession.Configuration(
@@ -52,29 +45,14 @@ package struct CallSessionFactory: Sendable {
         self.tools = tools
     }
 
-    func makeSession(
-        start: TwilioInboundMessage.Start,
-        callerNumber: String?,
-        twilio: any TwilioStreamWriter,
-        eventLoop: (any EventLoop)? = nil,
-        logger: Logger
-    ) -> CallSession {
-        var journals: [any CallJournal] = [CallMetricsJournal(metrics: serverMetrics, prices: tokenPrices)]
-        if let callRecords {
-            journals.append(
-                CallRecordJournal(store: callRecords, callSid: start.callSid, prices: tokenPrices, logger: logger)
-            )
-        }
-        var connector = self.connector
-        if let eventLoop { connector = connector?.on(eventLoop) }
-        return CallSession(
-            start: start,
-            callerNumber: callerNumber,
+    /// A session for the call on this media stream. Its Realtime socket opens on `eventLoop`, the stream's own.
+    func makeSession(twilio: any TwilioStreamWriter, eventLoop: any EventLoop, logger: Logger) -> CallSession {
+        CallSession(
             configuration: configuration,
-            connector: connector,
+            connector: connector?.on(eventLoop),
             tools: tools,
             callController: callController,
-            journal: CallJournals(journals: journals),
+            host: host,
             twilio: twilio,
             metrics: metrics,
             logger: logger

@@ -1,0 +1,27 @@
+import Logging
+import TwilioMedia
+
+/// The server around the calls: what it does when a call starts and ends, and where each call's journal goes.
+/// The session calls it at these edges only, never on the hot path.
+package protocol CallHost: Sendable {
+    /// Twilio's `start` arrived, checked: the call is on.
+    func callStarted(_ start: TwilioInboundMessage.Start, logger: Logger) async -> CallAdmission
+    /// The call's Realtime session is being opened (called before connecting), or is over.
+    func realtimeSessionStarted() async
+    func realtimeSessionEnded() async
+    /// The call that started is over: its media stream is closing.
+    func callEnded(_ start: TwilioInboundMessage.Start) async
+}
+
+/// What the host tells a call that started.
+package struct CallAdmission: Sendable {
+    /// The caller's number, E.164, when Twilio gave one.
+    package var callerNumber: String?
+    /// Where the call reports what happened on it; `nil` keeps nothing.
+    package var journal: (any CallJournal)?
+
+    package init(callerNumber: String?, journal: (any CallJournal)?) {
+        self.callerNumber = callerNumber
+        self.journal = journal
+    }
+}

@@ -1,0 +1,101 @@
+import CoreMetrics
+import Logging
+import RealtimeAPI
+import Synchronization
+import TwilioMedia
+
+/// The caller's side: Twilio's media stream, read until `stop` or its end.
+extension CallSession {
+    /// Reads the media stream: starts the call at `start`, relays the caller's audio, hands marks to the state
+    /// machine, and ends the call when the stream stops, closes or fails.
+    func readTwilio(_ inbound: some AsyncSequence<TwilioArrival, any Error> & Sendable) async {
+        var mediaFrames = 0
+        do {
+            for try await arrival in inbound {
+                switch arrival.message {
+                case .start(let start):
+                    await begin(start)
+                case .media(let media):
+                    mediaFrames += 1
+                    await relayCallerAudio(media.payload, arrivedAt: arrival.arrivedAt)
+                case .mark(let mark):
+                    await markEchoed(mark.name)
+                case .dtmf(let dtmf):
+                    callLogger.info("Caller pressed a key", metadata: ["digit": "\(dtmf.digit)"])
+                case .stop:
+                    callLogger.info("Media stream stopped", metadata: ["media_frames": "\(mediaFrames)"])
+                    await end(.callerHungUp, closingTwilio: true)
+                    return
+                case .connected, .unknown:
+                    break
+                }
+            }
+        } catch {
+            // Cancelled: the call ended on the other side, which closes the stream itself.
+            guard !Task.isCancelled else { return }
+            state.withLock { $0.streamFault = error }
+            await end(.callerHungUp, closingTwilio: false)
+            return
+        }
+        if state.withLock({ $0.phase.isOver }) {
+            callLogger.info("Media stream closed after the call ended", metadata: ["media_frames": "\(mediaFrames)"])
+        } else {
+            // Twilio sends `stop` before closing; without one the peer vanished or broke the WebSocket protocol.
+            callLogger.warning("Media stream ended without stop", metadata: ["media_frames": "\(mediaFrames)"])
+        }
+        await end(.callerHungUp, closingTwilio: true)
+    }
+
+    /// The logger with the call's SIDs once it has started.
+    var callLogger: Logger {
+        state.withLock { $0.call?.logger } ?? logger
+    }
+
+    /// Twilio's `start`: the host admits the call, and its Realtime session is opened.
+    private func begin(_ start: TwilioInboundMessage.Start) async {
+        var logger = self.logger
+        logger[metadataKey: "call_sid"] = "\(start.callSid)"
+        logger[metadataKey: "stream_sid"] = "\(start.streamSid)"
+        let admission = await host.callStarted(start, logger: logger)
+        logger.info("Media stream started", metadata: ["from": "\(MaskedPhoneNumber(admission.callerNumber))"])
+        let call = StartedCall(
+            start: start,
+            callerNumber: admission.callerNumber,
+            journal: admission.journal,
+            logger: logger
+        )
+        let started = state.withLock { state -> Bool in
+            guard case .waitingForStart = state.phase else { return false }
+            state.call = call
+            state.phase = .connecting(bufferedAudio: [])
+            return true
+        }
+        if started { enqueue(.converse(call)) }
+    }
+
+    /// Writes the caller's audio to the Realtime session, or keeps it while the session opens.
+    private func relayCallerAudio(_ payload: String, arrivedAt: ContinuousClock.Instant) async {
+        let writer = state.withLock { state -> RealtimeEventWriter? in
+            if let writer = state.phase.writer { return writer }
+            _ = state.phase.buffer(payload, limit: Self.maximumBufferedFrames)
+            return nil
+        }
+        guard let writer else { return }
+        do {
+            try await writer.send(.inputAudioBufferAppend(audio: payload))
+            metrics.callerAudioRelay.recordElapsed(since: arrivedAt)
+        } catch {
+            callLogger.debug("Caller audio not relayed", metadata: ["reason": "\(error)"])
+        }
+    }
+
+    /// Twilio echoed a mark: the audio before it has played, and a pending hang-up may go ahead.
+    private func markEchoed(_ name: String) async {
+        let now = ContinuousClock.now
+        let (actions, writer, call) = state.withLock {
+            ($0.machine?.markEchoed(name, at: now) ?? [], $0.phase.writer, $0.call)
+        }
+        guard !actions.isEmpty, let writer, let call else { return }
+        await performQuietly(actions, writer: writer, call: call)
+    }
+}

@@ -1,0 +1,40 @@
+import CallBridge
+import CallRecords
+import Logging
+import TwilioMedia
+
+/// What the server does at the edges of each call: counts it in the ``CallRegistry``, and gives it a journal that
+/// feeds the metrics and, when records are kept, the call record.
+struct ServerCallHost: CallHost {
+    let callRegistry: CallRegistry
+    /// Where each call's record is written; `nil` keeps no records.
+    let callRecords: (any CallRecordStore)?
+    let metrics: ServerMetrics
+    let tokenPrices: TokenPrices
+
+    func callStarted(_ start: TwilioInboundMessage.Start, logger: Logger) async -> CallAdmission {
+        await callRegistry.streamStarted(callSid: start.callSid, streamSid: start.streamSid)
+        var journals: [any CallJournal] = [CallMetricsJournal(metrics: metrics, prices: tokenPrices)]
+        if let callRecords {
+            journals.append(
+                CallRecordJournal(store: callRecords, callSid: start.callSid, prices: tokenPrices, logger: logger)
+            )
+        }
+        return CallAdmission(
+            callerNumber: start.customParameters[VoiceWebhookController.StreamParameter.from],
+            journal: CallJournals(journals: journals)
+        )
+    }
+
+    func realtimeSessionStarted() async {
+        await callRegistry.realtimeSessionStarted()
+    }
+
+    func realtimeSessionEnded() async {
+        await callRegistry.realtimeSessionEnded()
+    }
+
+    func callEnded(_ start: TwilioInboundMessage.Start) async {
+        await callRegistry.streamEnded(callSid: start.callSid)
+    }
+}

@@ -1,0 +1,76 @@
+import CallBridge
+import HummingbirdWebSocket
+import Logging
+import NIOWebSocket
+import TwilioMedia
+
+/// The media stream's frames as checked Twilio messages: each text frame decoded, the order enforced by a
+/// ``MediaStreamStateMachine``, and the stream token of `start` checked. Anything else ends the sequence with a
+/// ``MediaStreamFault`` that says how to close the stream.
+struct TwilioMessageStream: AsyncSequence, Sendable {
+    typealias Element = TwilioArrival
+
+    let frames: WebSocketInboundMessageStream
+    /// `nil` in development without `TWILIO_AUTH_TOKEN`: the stream token is not checked.
+    let validator: TwilioSignatureValidator?
+    let logger: Logger
+
+    func makeAsyncIterator() -> Iterator {
+        Iterator(frames: frames.makeAsyncIterator(), validator: validator, logger: logger)
+    }
+
+    struct Iterator: AsyncIteratorProtocol {
+        var frames: WebSocketInboundMessageStream.AsyncIterator
+        let validator: TwilioSignatureValidator?
+        let logger: Logger
+        var machine = MediaStreamStateMachine()
+
+        mutating func next() async throws -> TwilioArrival? {
+            while let frame = try await frames.next() {
+                let arrivedAt = ContinuousClock.now
+                guard case .text(let text) = frame else {
+                    throw MediaStreamFault(code: .unacceptableData, reason: "binary frame")
+                }
+                guard text.utf8.count <= MediaStreamController.maximumMessageBytes else {
+                    throw MediaStreamFault(
+                        code: .messageTooLarge,
+                        reason: "message of \(text.utf8.count) bytes is over the "
+                            + "\(MediaStreamController.maximumMessageBytes)-byte limit"
+                    )
+                }
+                let message: TwilioInboundMessage
+                do {
+                    message = try TwilioInboundMessage.decode(text)
+                } catch {
+                    throw MediaStreamFault(code: .dataInconsistentWithMessage, reason: error.description)
+                }
+                switch machine.receive(message) {
+                case .start(let start):
+                    if let validator {
+                        let token = start.customParameters[VoiceWebhookController.StreamParameter.streamToken] ?? ""
+                        guard validator.isValid(streamToken: token, callSid: start.callSid) else {
+                            throw MediaStreamFault(code: .policyViolation, reason: "stream token does not match")
+                        }
+                    }
+                    return TwilioArrival(message, arrivedAt: arrivedAt)
+                case .deliver(let message):
+                    return TwilioArrival(message, arrivedAt: arrivedAt)
+                case .stop(let stop):
+                    return TwilioArrival(.stop(stop), arrivedAt: arrivedAt)
+                case .ignore(let reason):
+                    logger.debug("Media stream message ignored", metadata: ["reason": "\(reason)"])
+                case .fail(let reason):
+                    throw MediaStreamFault(code: .protocolError, reason: reason)
+                }
+            }
+            return nil
+        }
+    }
+}
+
+/// A media stream that broke the rules: closed with `code` and `reason`.
+struct MediaStreamFault: Error, CustomStringConvertible {
+    var code: WebSocketErrorCode
+    var reason: String
+    var description: String { reason }
+}
