@@ -33,6 +33,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
+        // An operation raced against its deadline, without waiting for one that ignores cancellation. No dependencies.
+        .target(
+            name: "AsyncDeadline",
+            swiftSettings: swiftSettings
+        ),
         // A strict, allocation-free reader for the small JSON objects that carry audio. No dependencies.
         .target(
             name: "FlatJSON",
@@ -145,6 +150,7 @@ let package = Package(
         .target(
             name: "BookingMCP",
             dependencies: [
+                "AsyncDeadline",
                 "Booking",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "MCP", package: "swift-sdk"),
@@ -160,6 +166,7 @@ let package = Package(
         .target(
             name: "MCPClient",
             dependencies: [
+                "AsyncDeadline",
                 "CallBridge",
                 "RealtimeAPI",
                 .product(name: "MCP", package: "swift-sdk"),
@@ -314,6 +321,11 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AsyncDeadlineTests",
+            dependencies: ["AsyncDeadline"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

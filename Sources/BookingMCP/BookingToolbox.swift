@@ -1,3 +1,4 @@
+import AsyncDeadline
 import Booking
 import Foundation
 import Logging
@@ -158,20 +159,8 @@ package struct BookingToolbox: Sendable {
         through delivery: any MessageDelivery,
         waitingAtMost wait: Duration
     ) async -> DeliveryOutcome? {
-        // Whichever comes first ends the wait; a task group would also wait for the delivery to finish.
-        let (first, arrival) = AsyncStream.makeStream(of: DeliveryOutcome?.self)
-        Task {
-            arrival.yield(await delivery.deliver(messageID: messageID))
-            arrival.finish()
-        }
-        let timer = Task {
-            try? await Task.sleep(for: wait)
-            arrival.yield(nil)
-            arrival.finish()
-        }
-        defer { timer.cancel() }
-        for await outcome in first { return outcome }
-        return nil
+        // The wait ends at the deadline; the sending goes on, and the outbox keeps what becomes of it.
+        try? await Deadline.run(wait, overrun: .letRun) { await delivery.deliver(messageID: messageID) }?.get()
     }
 
     private func updateJobStatus(_ arguments: Arguments) async throws -> Value {

@@ -74,6 +74,8 @@ package final class CallSession: Sendable {
         var callControlCheck = 0
         /// Why the media stream failed, when it did: the session's owner closes the stream with it.
         var streamFault: (any Error)?
+        /// The session closed the media stream (it does so once).
+        var streamClosed = false
     }
 
     let configuration: Configuration
@@ -153,7 +155,7 @@ package final class CallSession: Sendable {
             await host.callEnded(call.start)
         }
         if let fault { throw fault }
-        await twilio.close()
+        await closeTwilio()
     }
 
     /// Ends the call for `ending`, unless it is already ending. With `closingTwilio`, the media stream is closed
@@ -162,9 +164,18 @@ package final class CallSession: Sendable {
     func end(_ ending: CallEnding, closingTwilio: Bool) async {
         guard state.withLock({ $0.phase.end(ending) }) else { return }
         // Closed before the parts are cancelled: the part ending the call may be one of them.
-        if closingTwilio { await twilio.close() }
+        if closingTwilio { await closeTwilio() }
         workQueue.yield(.end)
         workQueue.finish()
+    }
+
+    /// Closes the media stream, once.
+    private func closeTwilio() async {
+        let closed = state.withLock { state in
+            defer { state.streamClosed = true }
+            return state.streamClosed
+        }
+        if !closed { await twilio.close() }
     }
 
     /// Asks the call's task group to run `item`; dropped once the call is over.

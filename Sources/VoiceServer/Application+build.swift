@@ -42,7 +42,7 @@ package struct VoiceApplication: Sendable {
     package let callRecords: SQLCallRecordStore
     package let callRegistry: CallRegistry
     /// The calls' way to the booking tools over MCP; `nil` when ``Overrides/tools`` replaced it.
-    package let toolGateway: MCPToolProvider?
+    package let toolGateway: MCPToolGateway?
 
     package static func build(
         configuration: VoiceServerConfiguration,
@@ -70,7 +70,7 @@ package struct VoiceApplication: Sendable {
             throw error
         }
 
-        var toolGateway: MCPToolProvider?
+        var toolGateway: MCPToolGateway?
         if overrides.tools == nil {
             if let url = configuration.mcpServerURL {
                 toolGateway = .remote(url: url, token: configuration.booking.mcpServerToken?.value, logger: logger)
@@ -127,7 +127,7 @@ package struct VoiceApplication: Sendable {
         configuration: VoiceServerConfiguration,
         overrides: Overrides,
         tools: any ToolProvider,
-        toolGateway: MCPToolProvider?,
+        toolGateway: MCPToolGateway?,
         bookingSystem: BookingSystem?,
         callRecords: SQLCallRecordStore
     ) -> Router<VoiceRequestContext> {

@@ -9,11 +9,11 @@ import Synchronization
 package final class MetricsController: Sendable {
     let metrics: ServerMetrics
     let callRegistry: CallRegistry
-    let tools: MCPToolProvider?
+    let tools: MCPToolGateway?
     /// The MCP reconnections already added to the counter.
     private let countedReconnects = Mutex(0)
 
-    init(metrics: ServerMetrics, callRegistry: CallRegistry, tools: MCPToolProvider?) {
+    init(metrics: ServerMetrics, callRegistry: CallRegistry, tools: MCPToolGateway?) {
         self.metrics = metrics
         self.callRegistry = callRegistry
         self.tools = tools

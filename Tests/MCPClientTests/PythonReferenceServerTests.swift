@@ -33,7 +33,7 @@ struct PythonReferenceServerTests {
     func toolsAreListedAndCalledThroughOurClient(mode: String) async throws {
         guard let python = Self.python else { return }
         try await ReferenceServerProcess.run(python: python, mode: mode) { url in
-            let provider = MCPToolProvider(serverName: "reference", logger: Self.logger) {
+            let provider = MCPToolGateway(serverName: "reference", logger: Self.logger) {
                 StreamableHTTPClientTransport(endpoint: url, bearerToken: nil, logger: Self.logger)
             }
             let tools = try await provider.tools()

@@ -105,8 +105,8 @@ struct StreamableHTTPClientTransportTests {
         )
     }
 
-    static func provider(_ url: URL) -> MCPToolProvider {
-        MCPToolProvider(serverName: "scripted", logger: logger) {
+    static func provider(_ url: URL) -> MCPToolGateway {
+        MCPToolGateway(serverName: "scripted", logger: logger) {
             StreamableHTTPClientTransport(endpoint: url, bearerToken: nil, logger: logger)
         }
     }
@@ -154,7 +154,7 @@ struct StreamableHTTPClientTransportTests {
 
             // Through the provider: tried twice (read-only), then the assistant hears the system is unreachable.
             let provider = Self.provider(url)
-            await #expect(throws: ToolError(MCPToolProvider.unreachableMessage)) {
+            await #expect(throws: ToolError(MCPToolGateway.unreachableMessage)) {
                 try await provider.call(Self.lookup).output
             }
             await provider.close()

@@ -1,17 +1,18 @@
+import AsyncDeadline
 import CallBridge
 import Foundation
 import Logging
 import MCP
 import RealtimeAPI
 
-/// Offers an MCP server's tools to calls, and runs them.
+/// The calls' gateway to an MCP server's tools: it offers them to each call, and runs them.
 ///
-/// One MCP session serves every call. Tools are listed once and cached; `notifications/tools/list_changed` makes the
+/// One MCP session serves every call; where it stands is one ``Connection`` value. Tools are listed once and cached; `notifications/tools/list_changed` makes the
 /// list be read again. A tool marked read-only (`readOnlyHint`) is tried a second time after a transport error;
 /// any other tool is tried once, with an idempotency key in `_meta` made from the call SID and the function call id,
 /// so a repeated request can never book twice. When the server cannot be reached the tool's output says so in words
-/// the assistant can pass on, and the provider reconnects in the background.
-package actor MCPToolProvider: ToolProvider {
+/// the assistant can pass on, and the gateway reconnects in the background.
+package actor MCPToolGateway: ToolProvider {
     package typealias TransportFactory = @Sendable () async throws -> any Transport
 
     package struct Options: Sendable {
@@ -36,14 +37,28 @@ package actor MCPToolProvider: ToolProvider {
     private let options: Options
     private let logger: Logger
 
-    private var client: Client?
-    private var connecting: Task<Client, any Error>?
-    private var definitions: [ToolDefinition]?
-    private var readOnlyTools: Set<String> = []
+    /// The one MCP session every call shares, as one value.
+    private enum Connection {
+        /// No session. `knownDown`: the last attempt failed, so a call starting now does not wait for another.
+        case idle(knownDown: Bool)
+        /// An attempt is under way; whoever needs the session waits on it.
+        case connecting(Task<Client, any Error>, knownDown: Bool)
+        case connected(Client)
+        /// ``close()`` was called: no more sessions.
+        case closed
+    }
+
+    /// The server's tools, as listed, until it says they changed.
+    private struct Catalog {
+        var definitions: [ToolDefinition]
+        /// Tools marked `readOnlyHint`: tried a second time after a transport error.
+        var readOnly: Set<String>
+    }
+
+    private var connection = Connection.idle(knownDown: false)
+    private var catalog: Catalog?
+    /// Connects in the background: at start, and after a failure, until the server answers.
     private var reconnecting: Task<Void, Never>?
-    /// The last attempt to reach the server failed: calls starting now do not wait for another.
-    private var isKnownDown = false
-    private var isClosed = false
     package private(set) var reconnectCount = 0
 
     /// - Parameters:
@@ -72,33 +87,49 @@ package actor MCPToolProvider: ToolProvider {
 
     /// Connects in the background, so the first call finds the tools listed.
     package func start() {
-        guard client == nil, reconnecting == nil else { return }
+        guard case .idle = connection, reconnecting == nil else { return }
         reconnecting = Task { await self.reconnectUntilConnected(announce: false) }
     }
 
     /// Ends the session (the transport says goodbye to the server) and stops reconnecting.
     package func close() async {
-        isClosed = true
+        let previous = connection
+        connection = .closed
         reconnecting?.cancel()
         reconnecting = nil
-        connecting?.cancel()
-        let client = self.client
-        self.client = nil
-        await client?.disconnect()
+        switch previous {
+        case .connecting(let attempt, _): attempt.cancel()
+        case .connected(let client): await client.disconnect()
+        case .idle, .closed: break
+        }
     }
 
-    package var isConnected: Bool { client != nil }
+    package var isConnected: Bool {
+        if case .connected = connection { true } else { false }
+    }
+
+    private var isClosed: Bool {
+        if case .closed = connection { true } else { false }
+    }
+
+    /// The last attempt to reach the server failed.
+    private var isKnownDown: Bool {
+        switch connection {
+        case .idle(let knownDown), .connecting(_, let knownDown): knownDown
+        case .connected, .closed: false
+        }
+    }
 
     // MARK: ToolProvider
 
     package func tools() async throws -> [ToolDefinition] {
-        if let definitions { return definitions }
+        if let catalog { return catalog.definitions }
         // A server known to be down does not hold up the start of a call; one being connected to for the first time
         // does (the attempt is shared, and bounded by the connect timeout).
         if !isKnownDown {
             do {
                 _ = try await connectedClient()
-                if let definitions { return definitions }
+                if let catalog { return catalog.definitions }
             } catch {
                 connectionFailed(error)
             }
@@ -110,7 +141,7 @@ package actor MCPToolProvider: ToolProvider {
 
     package func call(_ call: ToolCall) async throws -> ToolResult {
         let arguments = try Self.arguments(of: call)
-        let readOnly = readOnlyTools.contains(call.name)
+        let readOnly = catalog?.readOnly.contains(call.name) == true
         var meta: [String: Value] = ["callSid": .string(call.callSid)]
         if let callerNumber = call.callerNumber { meta["callerNumber"] = .string(callerNumber) }
         if !readOnly { meta["idempotencyKey"] = .string("\(call.callSid):\(call.callID)") }
@@ -162,26 +193,33 @@ package actor MCPToolProvider: ToolProvider {
 
     // MARK: Connection
 
+    /// The session, connecting first if there is none; concurrent callers share one attempt.
     private func connectedClient() async throws -> Client {
-        if let client { return client }
-        if let connecting { return try await connecting.value }
-        let attempt = Task { try await self.openClient() }
-        connecting = attempt
-        defer { connecting = nil }
-        let client: Client
-        do {
-            client = try await attempt.value
-            isKnownDown = false
-        } catch {
-            isKnownDown = true
-            throw error
-        }
-        guard !isClosed else {
-            await client.disconnect()
+        switch connection {
+        case .connected(let client):
+            return client
+        case .closed:
             throw CancellationError()
+        case .connecting(let attempt, _):
+            return try await attempt.value
+        case .idle(let knownDown):
+            let attempt = Task { try await self.openClient() }
+            connection = .connecting(attempt, knownDown: knownDown)
+            let client: Client
+            do {
+                client = try await attempt.value
+            } catch {
+                if case .connecting = connection { connection = .idle(knownDown: true) }
+                throw error
+            }
+            guard case .connecting = connection else {
+                // Closed while connecting.
+                await client.disconnect()
+                throw CancellationError()
+            }
+            connection = .connected(client)
+            return client
         }
-        self.client = client
-        return client
     }
 
     private func openClient() async throws -> Client {
@@ -192,10 +230,16 @@ package actor MCPToolProvider: ToolProvider {
             Task { await self?.toolListChanged() }
         }
         do {
-            let tools = try await Self.withTimeout(options.connectTimeout) {
-                try await client.connect(transport: transport)
-                return try await Self.listAllTools(client)
-            }
+            guard
+                let listed = await Deadline.run(
+                    options.connectTimeout,
+                    {
+                        try await client.connect(transport: transport)
+                        return try await Self.listAllTools(client)
+                    }
+                )
+            else { throw MCPConnectTimeout(timeout: options.connectTimeout) }
+            let tools = try listed.get()
             cache(tools)
             logger.info("MCP server connected", metadata: ["tools": "\(tools.map(\.name).joined(separator: ","))"])
             return client
@@ -207,14 +251,18 @@ package actor MCPToolProvider: ToolProvider {
     }
 
     private func drop(_ failed: Client) {
-        guard client === failed else { return }
-        client = nil
+        guard case .connected(let current) = connection, current === failed else { return }
+        connection = .idle(knownDown: false)
         // Other calls may still be waiting on it; their own requests fail or finish on their own.
         Task { await failed.disconnect() }
     }
 
     private func connectionFailed(_ error: any Error) {
-        isKnownDown = true
+        switch connection {
+        case .idle: connection = .idle(knownDown: true)
+        case .connecting(let attempt, _): connection = .connecting(attempt, knownDown: true)
+        case .connected, .closed: break
+        }
         guard !isClosed, reconnecting == nil else { return }
         logger.warning("MCP server unreachable; reconnecting in the background", metadata: ["reason": "\(error)"])
         reconnecting = Task { await self.reconnectUntilConnected(announce: true) }
@@ -245,20 +293,22 @@ package actor MCPToolProvider: ToolProvider {
     }
 
     private func toolListChanged() async {
-        guard let client else { return }
+        guard case .connected(let client) = connection else { return }
         do {
             let tools = try await Self.listAllTools(client)
             cache(tools)
             logger.info("MCP tool list changed", metadata: ["tools": "\(tools.map(\.name).joined(separator: ","))"])
         } catch {
             logger.warning("MCP tool list not refreshed", metadata: ["reason": "\(error)"])
-            definitions = nil
+            catalog = nil
         }
     }
 
     private func cache(_ tools: [Tool]) {
-        definitions = tools.map(ToolDefinition.init(mcpTool:))
-        readOnlyTools = Set(tools.filter { $0.annotations.readOnlyHint == true }.map(\.name))
+        catalog = Catalog(
+            definitions: tools.map(ToolDefinition.init(mcpTool:)),
+            readOnly: Set(tools.filter { $0.annotations.readOnlyHint == true }.map(\.name))
+        )
     }
 
     // MARK: Helpers
@@ -319,34 +369,6 @@ package actor MCPToolProvider: ToolProvider {
         case .internalError(let detail): return detail != "Client disconnected"
         default: return true
         }
-    }
-
-    /// Runs `operation` until `timeout`, and throws ``MCPConnectTimeout`` then even if the operation ignores
-    /// cancellation (a task group would wait for it): a stuck attempt must not hold up the next one.
-    private static func withTimeout<Value: Sendable>(
-        _ timeout: Duration,
-        _ operation: @escaping @Sendable () async throws -> Value
-    ) async throws -> Value {
-        let (results, arrival) = AsyncStream.makeStream(of: Result<Value, any Error>.self)
-        let work = Task {
-            do {
-                arrival.yield(.success(try await operation()))
-            } catch {
-                arrival.yield(.failure(error))
-            }
-            arrival.finish()
-        }
-        let timer = Task {
-            try? await Task.sleep(for: timeout)
-            arrival.yield(.failure(MCPConnectTimeout(timeout: timeout)))
-            arrival.finish()
-        }
-        defer {
-            timer.cancel()
-            work.cancel()
-        }
-        for await result in results { return try result.get() }
-        throw CancellationError()
     }
 }
 

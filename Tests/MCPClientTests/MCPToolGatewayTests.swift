@@ -8,7 +8,7 @@ import Testing
 import VoiceTesting
 
 @Suite(.timeLimit(.minutes(1)))
-struct MCPToolProviderTests {
+struct MCPToolGatewayTests {
     static let logger = Logger(label: "mcp-client-tests")
 
     static func call(_ name: String, _ arguments: String, callID: String = "call_1") -> ToolCall {
@@ -25,11 +25,11 @@ struct MCPToolProviderTests {
         _ server: TestToolServer,
         fallback: [ToolDefinition] = [],
         connectTimeout: Duration = .seconds(3)
-    ) -> MCPToolProvider {
-        var options = MCPToolProvider.Options()
+    ) -> MCPToolGateway {
+        var options = MCPToolGateway.Options()
         options.connectTimeout = connectTimeout
         options.reconnectDelay = (.milliseconds(20), .milliseconds(100))
-        return MCPToolProvider(
+        return MCPToolGateway(
             serverName: "test",
             fallbackTools: fallback,
             options: options,
@@ -118,7 +118,7 @@ struct MCPToolProviderTests {
         #expect(server.calls.value.count == 1)
         // Twice lost: the assistant is told the system is unreachable.
         server.lostToolCalls.withLock { $0 = 2 }
-        await #expect(throws: ToolError(MCPToolProvider.unreachableMessage)) {
+        await #expect(throws: ToolError(MCPToolGateway.unreachableMessage)) {
             try await provider.call(Self.call("lookup", #"{"key":"k"}"#)).output
         }
         await provider.close()
@@ -129,7 +129,7 @@ struct MCPToolProviderTests {
         let provider = Self.provider(server)
         _ = try await provider.tools()
         server.lostToolCalls.withLock { $0 = 1 }
-        await #expect(throws: ToolError(MCPToolProvider.unreachableMessage)) {
+        await #expect(throws: ToolError(MCPToolGateway.unreachableMessage)) {
             try await provider.call(Self.call("book", "{}")).output
         }
         #expect(server.calls.value.isEmpty)
@@ -143,7 +143,7 @@ struct MCPToolProviderTests {
         let fallback = [ToolDefinition(name: "lookup", description: "Known.", parameters: [:], hasSideEffects: false)]
         let provider = Self.provider(server, fallback: fallback)
         #expect(try await provider.tools() == fallback)
-        await #expect(throws: ToolError(MCPToolProvider.unreachableMessage)) {
+        await #expect(throws: ToolError(MCPToolGateway.unreachableMessage)) {
             try await provider.call(Self.call("lookup", #"{"key":"k"}"#)).output
         }
         #expect(await provider.isConnected == false)
@@ -160,7 +160,7 @@ struct MCPToolProviderTests {
         let server = TestToolServer()
         server.reachable.withLock { $0 = false }
         let provider = Self.provider(server)
-        await #expect(throws: ToolError(MCPToolProvider.unreachableMessage)) { try await provider.tools() }
+        await #expect(throws: ToolError(MCPToolGateway.unreachableMessage)) { try await provider.tools() }
         await provider.close()
     }
 }

@@ -6,15 +6,15 @@ import Logging
 import MCP
 import MCPClient
 
-extension MCPToolProvider {
+extension MCPToolGateway {
     /// The booking tools of an MCP server elsewhere (`MCP_SERVER_URL`), over Streamable HTTP. Until the server is
     /// first reached, calls are offered our booking tools, whose calls then say the system is unreachable.
-    package static func remote(url: URL, token: String?, logger: Logger) -> MCPToolProvider {
+    package static func remote(url: URL, token: String?, logger: Logger) -> MCPToolGateway {
         var shownURL = URLComponents(url: url, resolvingAgainstBaseURL: false)
         shownURL?.user = nil
         shownURL?.password = nil
         shownURL?.query = nil
-        return MCPToolProvider(
+        return MCPToolGateway(
             serverName: shownURL?.string ?? "remote",
             fallbackTools: BookingToolDefinitions.all.map(ToolDefinition.init(mcpTool:)),
             effects: bookingEffects,
@@ -26,8 +26,8 @@ extension MCPToolProvider {
 
     /// The booking system embedded in this process, reached through an in-memory MCP connection: the same
     /// protocol as a remote server, without a network hop or a token.
-    package static func embedded(_ bookingSystem: BookingSystem, logger: Logger) -> MCPToolProvider {
-        MCPToolProvider(serverName: "embedded", effects: bookingEffects, logger: logger) {
+    package static func embedded(_ bookingSystem: BookingSystem, logger: Logger) -> MCPToolGateway {
+        MCPToolGateway(serverName: "embedded", effects: bookingEffects, logger: logger) {
             try await bookingSystem.inMemoryTransport()
         }
     }

@@ -1,6 +1,6 @@
 import ServiceLifecycle
 
-extension MCPToolProvider: Service {
+extension MCPToolGateway: Service {
     /// Connects in the background at start, and ends the MCP session once the service group shuts down.
     package func run() async throws {
         start()
