@@ -462,6 +462,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "VoiceSimulationTests",
+            dependencies: ["Booking", "CallRecords", "VoiceSimulation", "VoiceTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "VoiceBenchTests",
             dependencies: ["VoiceBench", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings

@@ -7,8 +7,8 @@ import RealtimeAPI
 
 /// The calls' gateway to an MCP server's tools: it offers them to each call, and runs them.
 ///
-/// One MCP session serves every call; where it stands is one ``Connection`` value. Tools are listed once and cached; `notifications/tools/list_changed` makes the
-/// list be read again. A tool marked read-only (`readOnlyHint`) is tried a second time after a transport error;
+/// One MCP session serves every call; where it stands is one ``Connection`` value. Tools are listed once and cached;
+/// `notifications/tools/list_changed` makes the list be read again. A tool marked read-only (`readOnlyHint`) is tried a second time after a transport error;
 /// any other tool is tried once, with an idempotency key in `_meta` made from the call SID and the function call id,
 /// so a repeated request can never book twice. When the server cannot be reached the tool's output says so in words
 /// the assistant can pass on, and the gateway reconnects in the background.
@@ -308,90 +308,6 @@ package actor MCPToolGateway: ToolProvider {
         catalog = Catalog(
             definitions: tools.map(ToolDefinition.init(mcpTool:)),
             readOnly: Set(tools.filter { $0.annotations.readOnlyHint == true }.map(\.name))
-        )
-    }
-
-    // MARK: Helpers
-
-    private static func listAllTools(_ client: Client) async throws -> [Tool] {
-        var tools: [Tool] = []
-        var cursor: String?
-        repeat {
-            let page = try await client.listTools(cursor: cursor)
-            tools += page.tools
-            cursor = page.nextCursor
-        } while cursor != nil && tools.count < 1000
-        return tools
-    }
-
-    /// Sends `request` and waits for its result; cancelling the waiting task cancels the request on the server.
-    private static func send(_ request: Request<CallTool>, via client: Client) async throws -> CallTool.Result {
-        let context = try await client.send(request)
-        return try await withTaskCancellationHandler {
-            try await context.value
-        } onCancel: {
-            Task { try? await client.cancelRequest(context.requestID, reason: "The tool's deadline passed.") }
-        }
-    }
-
-    private static func arguments(of call: ToolCall) throws -> [String: Value] {
-        let text = call.arguments.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty else { return [:] }
-        do {
-            return try JSONDecoder().decode([String: Value].self, from: Data(text.utf8))
-        } catch {
-            throw ToolError(SpokenFailure.argumentsNotAnObject(tool: call.name))
-        }
-    }
-
-    /// What the model reads: the structured result as JSON when there is one, otherwise the text parts.
-    private static func output(of result: CallTool.Result) throws -> String {
-        let text = result.content.compactMap { content -> String? in
-            if case .text(let text, _, _) = content { return text }
-            return nil
-        }.joined(separator: "\n")
-        if result.isError == true {
-            throw ToolError(text.isEmpty ? SpokenFailure.toolFailedSilently : text)
-        }
-        if let structured = result.structuredContent {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            return String(decoding: try encoder.encode(structured), as: UTF8.self)
-        }
-        return text
-    }
-
-    /// Whether the server answered with a JSON-RPC error, as opposed to the exchange failing.
-    private static func isRefusal(_ error: any Error) -> Bool {
-        guard let error = error as? MCPError else { return false }
-        switch error {
-        case .connectionClosed, .transportError: return false
-        case .internalError(let detail): return detail != "Client disconnected"
-        default: return true
-        }
-    }
-}
-
-/// Connecting and listing tools took longer than allowed.
-package struct MCPConnectTimeout: Error, CustomStringConvertible {
-    package var timeout: Duration
-    package var description: String { "no answer from the MCP server within \(timeout)" }
-}
-
-extension ToolDefinition {
-    /// A tool as the model sees it: its schema passes through, and anything not marked read-only counts as having
-    /// side effects.
-    package init(mcpTool tool: Tool) {
-        let schema =
-            (try? JSONEncoder().encode(tool.inputSchema)).flatMap {
-                try? JSONDecoder().decode(JSONValue.self, from: $0)
-            }
-            ?? ["type": "object", "properties": [:]]
-        self.init(
-            name: tool.name,
-            description: tool.description ?? tool.title ?? tool.name,
-            parameters: schema,
-            hasSideEffects: tool.annotations.readOnlyHint != true
         )
     }
 }

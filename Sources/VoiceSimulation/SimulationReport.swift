@@ -9,6 +9,11 @@ package struct SimulationReport: Sendable {
     package struct Text: Sendable, Equatable {
         package var to: String
         package var body: String
+
+        package init(to: String, body: String) {
+            self.to = to
+            self.body = body
+        }
     }
 
     package var caller: CallerReport
@@ -18,6 +23,20 @@ package struct SimulationReport: Sendable {
     package var texts: [Text]
     /// Client events the fake Realtime service found malformed.
     package var realtimeViolations: [String]
+
+    package init(
+        caller: CallerReport,
+        record: CallRecord?,
+        job: Job?,
+        texts: [Text],
+        realtimeViolations: [String]
+    ) {
+        self.caller = caller
+        self.record = record
+        self.job = job
+        self.texts = texts
+        self.realtimeViolations = realtimeViolations
+    }
 
     /// Why the simulation failed; empty when the move was booked and confirmed by text.
     package var problems: [String] {
