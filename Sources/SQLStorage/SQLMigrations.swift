@@ -23,12 +23,10 @@ package struct SQLMigrations: Sendable {
 
     package func run(on database: any SQLDatabase, logger: Logger) async throws {
         try await database.raw(
-            SQLQueryString(
-                "CREATE TABLE IF NOT EXISTS \(table) (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
-            )
+            "CREATE TABLE IF NOT EXISTS \(ident: table) (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
         ).run()
         let applied = Set(
-            try await database.raw(SQLQueryString("SELECT version FROM \(table)")).all().map {
+            try await database.raw("SELECT version FROM \(ident: table)").all().map {
                 try $0.decode(column: "version", as: Int.self)
             }
         )
@@ -37,12 +35,13 @@ package struct SQLMigrations: Sendable {
                 try await database.raw(SQLQueryString(statement)).run()
             }
             // Two instances starting together may both get here; the primary key keeps one row.
-            var insert = SQLQueryString("INSERT INTO \(table) (version, applied_at) VALUES (")
-            insert.appendInterpolation(bind: migration.version)
-            insert.appendLiteral(", ")
-            insert.appendInterpolation(bind: SQLTimestamp.text(Date()))
-            insert.appendLiteral(") ON CONFLICT (version) DO NOTHING")
-            try await database.raw(insert).run()
+            try await database.raw(
+                """
+                INSERT INTO \(ident: table) (version, applied_at)
+                VALUES (\(bind: migration.version), \(bind: SQLTimestamp.text(Date())))
+                ON CONFLICT (version) DO NOTHING
+                """
+            ).run()
             logger.info("Applied migration", metadata: ["part": "\(name)", "version": "\(migration.version)"])
         }
     }

@@ -6,6 +6,7 @@ import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import MCP
 import MCPClient
 import Testing
 import VoiceTesting
