@@ -76,7 +76,7 @@ package actor StreamableHTTPClientTransport: Transport {
             request.headers.replaceOrAdd(name: "Mcp-Session-Id", value: sessionID)
             do {
                 // 405 means the server does not let clients end sessions; that is allowed.
-                let response = try await httpClient.execute(request, timeout: .seconds(2))
+                let response = try await httpClient.execute(request, timeout: .seconds(2), logger: logger)
                 _ = try? await response.body.collect(upTo: 64 * 1024)
             } catch {
                 logger.debug("MCP session not ended", metadata: ["reason": "\(error)"])
@@ -103,7 +103,7 @@ package actor StreamableHTTPClientTransport: Transport {
         request.body = .bytes(ByteBuffer(data: data))
         let sentSession = request.headers.contains(name: "Mcp-Session-Id")
 
-        let response = try await httpClient.execute(request, timeout: requestTimeout)
+        let response = try await httpClient.execute(request, timeout: requestTimeout, logger: logger)
         if method == "initialize", let assigned = response.headers.first(name: "Mcp-Session-Id") {
             sessionID = assigned
         }
@@ -219,7 +219,7 @@ package actor StreamableHTTPClientTransport: Transport {
             request.headers.replaceOrAdd(name: "Accept", value: "text/event-stream")
             if !lastEventID.isEmpty { request.headers.replaceOrAdd(name: "Last-Event-ID", value: lastEventID) }
             do {
-                let response = try await httpClient.execute(request, deadline: .distantFuture)
+                let response = try await httpClient.execute(request, deadline: .distantFuture, logger: logger)
                 let contentType = response.headers.first(name: "Content-Type")?.lowercased() ?? ""
                 guard response.status == .ok, contentType.hasPrefix("text/event-stream") else {
                     logger.debug(

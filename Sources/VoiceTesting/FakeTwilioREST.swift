@@ -143,7 +143,7 @@ package final class FakeTwilioREST: Sendable {
             let matching = messages.filter { $0.to == to && $0.from == from }.reversed().map(Self.resource(of:))
             return json(status: 200, ["messages": Array(matching)])
         }
-        return try await LoopbackServer.run(router: router, logger: logger) { port in
+        return try await LoopbackServer.run(router: router, webSockets: false, logger: logger) { port in
             try await body(FakeTwilioREST(accountSid: accountSid, authToken: authToken, port: port, state: state))
         }
     }

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
@@ -6,28 +7,36 @@ import ServiceLifecycle
 
 /// Runs a Hummingbird application on 127.0.0.1 for the length of `body`, which gets the port it listens on.
 package enum LoopbackServer {
-    /// Runs a router (HTTP and WebSocket) on a free port, or on `port` (to bring a server back where a client
-    /// expects it).
+    /// Runs a router on a free port, or on `port` (to bring a server back where a client expects it).
+    ///
+    /// - Parameter webSockets: whether the server also upgrades to WebSocket. Leave it off for HTTP-only fakes: the
+    ///   upgrading server closes an idle connection only after its first request, so a connection a client opened
+    ///   and never used (a pooled one, for a request that was cancelled) would hold the server's shutdown up.
     package static func run<Context: WebSocketRequestContext, Value: Sendable>(
         router: Router<Context>,
         port fixedPort: Int = 0,
+        webSockets: Bool = true,
         logger: Logger,
         _ body: (Int) async throws -> Value
     ) async throws -> Value {
-        try await run(
+        // An idle keep-alive connection is closed after 1 s: a client's connection pool must not hold the server's
+        // shutdown up until the client's own idle timeout.
+        let server: HTTPServerBuilder =
+            webSockets
+            ? .http1WebSocketUpgrade(
+                webSocketRouter: router,
+                configuration: .init(
+                    http1: .init(idleTimeout: .seconds(1)),
+                    ws: .init(maxFrameSize: 1 << 24, closeTimeout: .seconds(2))
+                )
+            )
+            : .http1(configuration: .init(idleTimeout: .seconds(1)))
+        return try await run(
             logger: logger,
             { onServerRunning in
                 Application(
                     router: router,
-                    server: .http1WebSocketUpgrade(
-                        webSocketRouter: router,
-                        // An idle keep-alive connection is closed after 1 s: a client's connection pool must not hold
-                        // the server's shutdown up until the client's own idle timeout.
-                        configuration: .init(
-                            http1: .init(idleTimeout: .seconds(1)),
-                            ws: .init(maxFrameSize: 1 << 24, closeTimeout: .seconds(2))
-                        )
-                    ),
+                    server: server,
                     configuration: .init(address: .hostname("127.0.0.1", port: fixedPort)),
                     onServerRunning: onServerRunning,
                     logger: logger

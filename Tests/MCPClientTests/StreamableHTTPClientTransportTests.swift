@@ -86,7 +86,7 @@ struct StreamableHTTPClientTransportTests {
             seen.withLock { $0.deletes.append(request.headers[HTTPField.Name("Mcp-Session-Id")!] ?? "") }
             return Response(status: .ok)
         }
-        try await LoopbackServer.run(router: router, logger: logger) { port in
+        try await LoopbackServer.run(router: router, webSockets: false, logger: logger) { port in
             try await body(URL(string: "http://127.0.0.1:\(port)/mcp")!, seen)
         }
     }

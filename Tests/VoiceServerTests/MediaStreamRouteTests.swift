@@ -8,6 +8,7 @@ import NIOCore
 import NIOWebSocket
 import Testing
 import TwilioMedia
+import VoiceTesting
 
 @testable import VoiceServer
 
@@ -241,7 +242,12 @@ struct MediaStreamRouteTests {
                 for chunk in 2...4 {
                     try await outboundA.write(.text(Self.mediaMessage(streamSid: "MZA", chunk: chunk)))
                 }
-                #expect(await server.callRegistry.call("CAA")?.phase == .streaming(streamSid: "MZA"))
+                // A's `start` is registered by A's own call, which may still be on its way under load.
+                #expect(
+                    try await eventually {
+                        await server.callRegistry.call("CAA")?.phase == .streaming(streamSid: "MZA")
+                    }
+                )
                 #expect(try await Self.waitForActiveCalls(1, client) == 1)
                 try await outboundA.write(.text(Self.stopMessage(callSid: "CAA", streamSid: "MZA")))
                 for try await _ in inboundA {}
