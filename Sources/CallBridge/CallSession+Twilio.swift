@@ -14,7 +14,7 @@ extension CallSession {
             for try await arrival in inbound {
                 switch arrival.message {
                 case .start(let start):
-                    await begin(start)
+                    guard await begin(start) else { return }
                 case .media(let media):
                     mediaFrames += 1
                     await relayCallerAudio(media.payload, arrivedAt: arrival.arrivedAt)
@@ -51,12 +51,17 @@ extension CallSession {
         state.withLock { $0.call?.logger } ?? logger
     }
 
-    /// Twilio's `start`: the host admits the call, and its Realtime session is opened.
-    private func begin(_ start: TwilioInboundMessage.Start) async {
+    /// Twilio's `start`: the host admits the call, and its Realtime session is opened. `false` when the host
+    /// refused it: the call is over, and the owner closes the stream.
+    private func begin(_ start: TwilioInboundMessage.Start) async -> Bool {
         var logger = self.logger
         logger[metadataKey: "call_sid"] = "\(start.callSid)"
         logger[metadataKey: "stream_sid"] = "\(start.streamSid)"
-        let admission = await host.callStarted(start, logger: logger)
+        guard let admission = await host.callStarted(start, logger: logger) else {
+            state.withLock { $0.streamFault = CallRefused(reason: "the call already has a media stream open") }
+            await end(.callerHungUp, closingTwilio: false)
+            return false
+        }
         logger.info("Media stream started", metadata: ["from": "\(MaskedPhoneNumber(admission.callerNumber))"])
         let call = StartedCall(
             start: start,
@@ -71,6 +76,7 @@ extension CallSession {
             return true
         }
         if started { enqueue(.converse(call)) }
+        return true
     }
 
     /// Writes the caller's audio to the Realtime session, or keeps it while the session opens.

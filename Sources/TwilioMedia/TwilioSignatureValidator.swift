@@ -122,19 +122,31 @@ package struct TwilioSignatureValidator: Sendable {
 }
 
 extension TwilioSignatureValidator {
-    /// A token bound to one call, passed to the media stream as a `<Parameter>` and checked at `start`.
+    /// A token bound to one call and to the stream parameters our webhook gave it, passed to the media stream as a
+    /// `<Parameter>` and checked at `start`.
     ///
     /// The upgrade's signature covers only the stream URL, which is the same for every call, so a signature seen
-    /// once could open streams forever. The token proves the stream belongs to a call our signed webhook answered.
-    package func streamToken(callSid: String) -> String {
-        let code = HMAC<SHA256>.authenticationCode(for: Array("media-stream:\(callSid)".utf8), using: key)
+    /// once could open streams forever. The token proves the stream belongs to a call our signed webhook answered,
+    /// and that none of its parameters (the caller's number above all, which the tools trust) was changed on the way.
+    ///
+    /// - Parameter parameters: every custom parameter of the stream but the token itself.
+    package func streamToken(callSid: String, parameters: [String: String] = [:]) -> String {
+        // Lengths before each name and value: no two sets of parameters can spell the same message.
+        var message = "media-stream:\(callSid)"
+        for (name, value) in parameters.sorted(by: { Self.byteOrder($0.key, $1.key) }) {
+            message += "\n\(name.utf8.count):\(name)=\(value.utf8.count):\(value)"
+        }
+        let code = HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: key)
         return Data(code).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
 
-    package func isValid(streamToken: String, callSid: String) -> Bool {
-        Self.constantTimeEqual(Array(streamToken.utf8), Array(self.streamToken(callSid: callSid).utf8))
+    package func isValid(streamToken: String, callSid: String, parameters: [String: String] = [:]) -> Bool {
+        Self.constantTimeEqual(
+            Array(streamToken.utf8),
+            Array(self.streamToken(callSid: callSid, parameters: parameters).utf8)
+        )
     }
 }

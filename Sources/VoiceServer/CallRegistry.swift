@@ -77,13 +77,17 @@ package actor CallRegistry {
         calls[callSid] = call
     }
 
-    package func streamStarted(callSid: String, streamSid: String) {
+    /// Records the call's media stream as open; `false`, changing nothing, when the call already has one open
+    /// (a second stream for a live call is refused).
+    @discardableResult
+    package func streamStarted(callSid: String, streamSid: String) -> Bool {
         if calls[callSid] == nil {
             insert(Call(callSid: callSid, from: nil, to: nil, phase: .answered, statusUpdates: []))
         }
-        if case .streaming = calls[callSid]?.phase { return }
+        if case .streaming = calls[callSid]?.phase { return false }
         calls[callSid]?.phase = .streaming(streamSid: streamSid)
         activeStreamCount += 1
+        return true
     }
 
     package func streamEnded(callSid: String) {

@@ -67,6 +67,9 @@ package struct MediaStreamController: Sendable {
             )
             do {
                 try await session.run(inbound: messages)
+            } catch let refused as CallRefused {
+                logger.warning("Closing media stream", metadata: ["reason": "\(refused.reason)"])
+                try await outbound.close(.policyViolation, reason: refused.reason)
             } catch let fault as MediaStreamFault {
                 logger.warning("Closing media stream", metadata: ["reason": "\(fault.reason)"])
                 // A close reason is limited to 123 bytes.

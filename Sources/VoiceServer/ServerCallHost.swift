@@ -12,8 +12,8 @@ struct ServerCallHost: CallHost {
     let metrics: ServerMetrics
     let tokenPrices: TokenPrices
 
-    func callStarted(_ start: TwilioInboundMessage.Start, logger: Logger) async -> CallAdmission {
-        await callRegistry.streamStarted(callSid: start.callSid, streamSid: start.streamSid)
+    func callStarted(_ start: TwilioInboundMessage.Start, logger: Logger) async -> CallAdmission? {
+        guard await callRegistry.streamStarted(callSid: start.callSid, streamSid: start.streamSid) else { return nil }
         var journals: [any CallJournal] = [CallMetricsJournal(metrics: metrics, prices: tokenPrices)]
         if let callRecords {
             journals.append(

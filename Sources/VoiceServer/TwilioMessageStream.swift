@@ -47,8 +47,9 @@ struct TwilioMessageStream: AsyncSequence, Sendable {
                 switch machine.receive(message) {
                 case .start(let start):
                     if let validator {
-                        let token = start.customParameters[VoiceWebhookController.StreamParameter.streamToken] ?? ""
-                        guard validator.isValid(streamToken: token, callSid: start.callSid) else {
+                        var bound = start.customParameters
+                        let token = bound.removeValue(forKey: VoiceWebhookController.StreamParameter.streamToken) ?? ""
+                        guard validator.isValid(streamToken: token, callSid: start.callSid, parameters: bound) else {
                             throw MediaStreamFault(code: .policyViolation, reason: "stream token does not match")
                         }
                     }

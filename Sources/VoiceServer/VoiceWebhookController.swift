@@ -66,7 +66,11 @@ package struct VoiceWebhookController: Sendable {
         if let from, from.count < 500 { streamParameters.append((StreamParameter.from, from)) }
         if let to, to.count < 500 { streamParameters.append((StreamParameter.to, to)) }
         if let validator {
-            streamParameters.append((StreamParameter.streamToken, validator.streamToken(callSid: callSid)))
+            // The token covers every parameter the stream will carry: a changed `from` is refused at `start`.
+            let bound = Dictionary(streamParameters.map { ($0.name, $0.value) }) { first, _ in first }
+            streamParameters.append(
+                (StreamParameter.streamToken, validator.streamToken(callSid: callSid, parameters: bound))
+            )
         }
         let twiml = StreamTwiML(
             streamURL: urlResolver.streamURL(for: request),

@@ -16,7 +16,7 @@ struct CallSessionTests {
 
         private func note(_ event: String) { events.withLock { $0.append(event) } }
 
-        func callStarted(_ start: TwilioInboundMessage.Start, logger: Logger) async -> CallAdmission {
+        func callStarted(_ start: TwilioInboundMessage.Start, logger: Logger) async -> CallAdmission? {
             note("started \(start.callSid)")
             return CallAdmission(callerNumber: start.customParameters["from"], journal: self)
         }

@@ -233,6 +233,29 @@ import Testing
         #expect(!token.contains("+") && !token.contains("/") && !token.contains("="))
     }
 
+    /// The token covers every parameter the stream carries: a changed, added or removed one, or one value moved to
+    /// another name, makes it invalid (issue 13: the tools trust `from`).
+    @Test func streamTokenIsBoundToEveryParameter() {
+        let validator = TwilioSignatureValidator(authToken: "token-a")
+        let parameters = ["callSid": "CA1", "from": "+14155552671", "to": "+15005550006"]
+        let token = validator.streamToken(callSid: "CA1", parameters: parameters)
+        #expect(validator.isValid(streamToken: token, callSid: "CA1", parameters: parameters))
+        var changed = parameters
+        changed["from"] = "+12125550123"
+        #expect(!validator.isValid(streamToken: token, callSid: "CA1", parameters: changed))
+        var added = parameters
+        added["note"] = "x"
+        #expect(!validator.isValid(streamToken: token, callSid: "CA1", parameters: added))
+        var removed = parameters
+        removed["to"] = nil
+        #expect(!validator.isValid(streamToken: token, callSid: "CA1", parameters: removed))
+        // Lengths are part of the message: a value cannot slide from one parameter into the next.
+        let a = validator.streamToken(callSid: "CA1", parameters: ["a": "1\n1:b=1:2"])
+        let b = validator.streamToken(callSid: "CA1", parameters: ["a": "1", "b": "2"])
+        #expect(a != b)
+        #expect(!validator.isValid(streamToken: token, callSid: "CA1"))
+    }
+
     /// Replaces the byte at `index` with a different printable byte, keeping the string valid UTF-8.
     static func flippingOneByte(of text: String, at index: String.Index) -> String {
         var characters = Array(text)

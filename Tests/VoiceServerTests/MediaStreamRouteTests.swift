@@ -29,7 +29,12 @@ struct MediaStreamRouteTests {
     }
 
     static func startMessage(callSid: String, streamSid: String, token: String? = nil) -> String {
-        let token = token ?? TestValues.validator.streamToken(callSid: callSid)
+        let token =
+            token
+            ?? TestValues.validator.streamToken(
+                callSid: callSid,
+                parameters: ["callSid": callSid, "from": TestValues.callerNumber]
+            )
         return """
             {"event":"start","sequenceNumber":"1","streamSid":"\(streamSid)","start":{"accountSid":"\(TestValues.accountSid)",\
             "streamSid":"\(streamSid)","callSid":"\(callSid)","tracks":["inbound"],\
@@ -153,7 +158,8 @@ struct MediaStreamRouteTests {
 
     enum BadInput: String, CaseIterable, CustomTestStringConvertible {
         case malformedJSON, wrongTypes, binaryFrame, mediaBeforeStart, stopBeforeStart, secondStart
-        case otherStreamSid, forgedStreamToken, hugeFrame, hugeFragmentedMessage, frameOverTheTransportLimit
+        case otherStreamSid, forgedStreamToken, tamperedCaller, secondStreamForALiveCall
+        case hugeFrame, hugeFragmentedMessage, frameOverTheTransportLimit
 
         var testDescription: String { rawValue }
 
@@ -162,8 +168,20 @@ struct MediaStreamRouteTests {
             case .malformedJSON, .wrongTypes: .dataInconsistentWithMessage
             case .binaryFrame: .unacceptableData
             case .mediaBeforeStart, .stopBeforeStart, .secondStart, .otherStreamSid: .protocolError
-            case .forgedStreamToken: .policyViolation
+            case .forgedStreamToken, .tamperedCaller, .secondStreamForALiveCall: .policyViolation
             case .hugeFrame, .hugeFragmentedMessage, .frameOverTheTransportLimit: .messageTooLarge
+            }
+        }
+
+        /// Refused at or before `start`: no Realtime session may open for it.
+        var opensNoRealtimeSession: Bool {
+            switch self {
+            case .malformedJSON, .binaryFrame, .mediaBeforeStart, .stopBeforeStart, .forgedStreamToken, .tamperedCaller,
+                .secondStreamForALiveCall:
+                true
+            case .wrongTypes, .secondStart, .otherStreamSid, .hugeFrame, .hugeFragmentedMessage,
+                .frameOverTheTransportLimit:
+                false
             }
         }
 
@@ -187,6 +205,18 @@ struct MediaStreamRouteTests {
             case .otherStreamSid:
                 try await outbound.write(.text(start))
                 try await outbound.write(.text(MediaStreamRouteTests.mediaMessage(streamSid: "MZA", chunk: 1)))
+            case .tamperedCaller:
+                // The token was made for the caller Twilio signed; the stream claims another number.
+                let token = TestValues.validator.streamToken(
+                    callSid: "CAB",
+                    parameters: ["callSid": "CAB", "from": TestValues.callerNumber]
+                )
+                let tampered = MediaStreamRouteTests.startMessage(callSid: "CAB", streamSid: "MZB", token: token)
+                    .replacingOccurrences(of: TestValues.callerNumber, with: "+12125550123")
+                try await outbound.write(.text(tampered))
+            case .secondStreamForALiveCall:
+                // A valid start for call A, whose own stream is open.
+                try await outbound.write(.text(MediaStreamRouteTests.startMessage(callSid: "CAA", streamSid: "MZB")))
             case .forgedStreamToken:
                 let forged = MediaStreamRouteTests.startMessage(
                     callSid: "CAB",
@@ -218,7 +248,7 @@ struct MediaStreamRouteTests {
     @Test(arguments: BadInput.allCases)
     func badInputClosesOnlyThatStream(badInput: BadInput) async throws {
         let logs = LogRecorder()
-        try await withCallServer(logs: logs) { client, server, _ in
+        try await withCallServer(logs: logs) { client, server, realtime in
             let port = try #require(client.port)
             let url = "ws://127.0.0.1:\(port)/media-stream"
             let closeA = try await WebSocketClient.connect(
@@ -228,6 +258,12 @@ struct MediaStreamRouteTests {
             ) { inboundA, outboundA, _ in
                 try await outboundA.write(.text(Self.startMessage(callSid: "CAA", streamSid: "MZA")))
                 try await outboundA.write(.text(Self.mediaMessage(streamSid: "MZA", chunk: 1)))
+                // A's `start` is registered by A's own call before B begins.
+                #expect(
+                    try await eventually {
+                        await server.callRegistry.call("CAA")?.phase == .streaming(streamSid: "MZA")
+                    }
+                )
 
                 let closeB = try await WebSocketClient.connect(
                     url: url,
@@ -238,16 +274,16 @@ struct MediaStreamRouteTests {
                     for try await _ in inboundB {}
                 }
                 #expect(closeB?.closeCode == badInput.expectedCloseCode)
+                if badInput.opensNoRealtimeSession {
+                    // A's session only (opened once A's start was read, which may still be on its way).
+                    #expect(try await eventually { realtime.observations.connections == 1 })
+                    #expect(realtime.observations.connections == 1)
+                }
 
                 for chunk in 2...4 {
                     try await outboundA.write(.text(Self.mediaMessage(streamSid: "MZA", chunk: chunk)))
                 }
-                // A's `start` is registered by A's own call, which may still be on its way under load.
-                #expect(
-                    try await eventually {
-                        await server.callRegistry.call("CAA")?.phase == .streaming(streamSid: "MZA")
-                    }
-                )
+                #expect(await server.callRegistry.call("CAA")?.phase == .streaming(streamSid: "MZA"))
                 #expect(try await Self.waitForActiveCalls(1, client) == 1)
                 try await outboundA.write(.text(Self.stopMessage(callSid: "CAA", streamSid: "MZA")))
                 for try await _ in inboundA {}

@@ -49,7 +49,17 @@ import VoiceTesting
             #expect(parameters["from"] == TestValues.callerNumber)
             #expect(parameters["to"] == "+15005550006")
             let token = try #require(parameters["streamToken"])
-            #expect(TestValues.validator.isValid(streamToken: token, callSid: "CA0123456789abcdef0123456789abcdef"))
+            // The token is valid for this call with exactly the parameters it came with (issue 13).
+            var bound = parameters
+            bound["streamToken"] = nil
+            #expect(
+                TestValues.validator.isValid(
+                    streamToken: token,
+                    callSid: "CA0123456789abcdef0123456789abcdef",
+                    parameters: bound
+                )
+            )
+            #expect(!TestValues.validator.isValid(streamToken: token, callSid: "CA0123456789abcdef0123456789abcdef"))
             #expect(twiml.child("Say")?.text.contains("NYC Quick Movers") == true)
             let call = await server.callRegistry.call("CA0123456789abcdef0123456789abcdef")
             #expect(call?.from == TestValues.callerNumber)
