@@ -55,7 +55,7 @@ package struct BookingServer: Sendable {
         system.routes.addRoutes(to: router)
         SMSStatusController(store: system.store).addRoutes(
             to: router,
-            validator: configuration.twilio.authToken.map { TwilioSignatureValidator(authToken: $0.value) },
+            validator: configuration.twilio.signatureValidator,
             urlResolver: PublicURLResolver(publicBaseURL: configuration.publicBaseURL)
         )
         let application = Application(

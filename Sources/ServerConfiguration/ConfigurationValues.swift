@@ -138,6 +138,13 @@ package struct ConfigurationValues: Sendable {
             account.accountSID = sid
         }
         account.authToken = secret(.twilioAuthToken)
+        account.secondaryAuthToken = secret(.twilioAuthTokenSecondary)
+        if account.secondaryAuthToken != nil, account.authToken == nil {
+            throw ConfigurationError(
+                variable: ConfigurationVariable.twilioAuthTokenSecondary.name,
+                problem: "needs TWILIO_AUTH_TOKEN: it is accepted beside it while the token is rotated"
+            )
+        }
         account.phoneNumber = try phoneNumber(.twilioPhoneNumber)
         if let url = try url(.twilioAPIBaseURL, schemes: ["https", "http"]) {
             account.apiBaseURL = url

@@ -7,6 +7,7 @@ package enum ConfigurationVariable: String, CaseIterable, Sendable {
     case logLevel = "LOG_LEVEL"
     case twilioAccountSID = "TWILIO_ACCOUNT_SID"
     case twilioAuthToken = "TWILIO_AUTH_TOKEN"
+    case twilioAuthTokenSecondary = "TWILIO_AUTH_TOKEN_SECONDARY"
     case twilioPhoneNumber = "TWILIO_PHONE_NUMBER"
     case twilioAPIBaseURL = "TWILIO_API_BASE_URL"
     case openAIAPIKey = "OPENAI_API_KEY"
@@ -31,7 +32,7 @@ package enum ConfigurationVariable: String, CaseIterable, Sendable {
     /// Values that are credentials: redacted by swift-configuration and wrapped in ``Secret``.
     package var isSecret: Bool {
         switch self {
-        case .twilioAuthToken, .openAIAPIKey, .mcpServerToken, .databaseURL: true
+        case .twilioAuthToken, .twilioAuthTokenSecondary, .openAIAPIKey, .mcpServerToken, .databaseURL: true
         default: false
         }
     }

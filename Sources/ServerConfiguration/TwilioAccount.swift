@@ -6,6 +6,8 @@ import Foundation
 package struct TwilioAccount: Sendable, Equatable {
     package var accountSID: String?
     package var authToken: Secret?
+    /// `TWILIO_AUTH_TOKEN_SECONDARY`: accepted beside the auth token while it is being rotated.
+    package var secondaryAuthToken: Secret?
     /// Our Twilio number, E.164.
     package var phoneNumber: String?
     package var apiBaseURL: URL = URL(string: "https://api.twilio.com")!

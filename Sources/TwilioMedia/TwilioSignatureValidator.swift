@@ -6,15 +6,24 @@ import Foundation
 /// Follows twilio-python's `RequestValidator` (see `../shared/protocols/twilio.md` §4): the URL is accepted as
 /// given, without its port, or with the scheme's default port; a WebSocket upgrade may also be signed with a
 /// trailing slash. The comparison is constant-time (swift-crypto's `isValidAuthenticationCode`).
+///
+/// A secondary auth token (`TWILIO_AUTH_TOKEN_SECONDARY`) is accepted beside the primary one, so the operator can
+/// promote a new token in the Twilio console without a signature failing; what the server signs itself (stream
+/// tokens) uses the primary.
 package struct TwilioSignatureValidator: Sendable {
-    /// The auth token's UTF-8 bytes. (swift-crypto 3's `SymmetricKey` is not `Sendable`, so the key is made per use.)
-    private let keyBytes: [UInt8]
+    /// Each auth token's UTF-8 bytes, the primary first. (swift-crypto 3's `SymmetricKey` is not `Sendable`, so the
+    /// keys are made per use.)
+    private let keyBytes: [[UInt8]]
 
-    package init(authToken: String) {
-        self.keyBytes = Array(authToken.utf8)
+    package init(authToken: String, secondaryAuthToken: String? = nil) {
+        self.keyBytes = [Array(authToken.utf8)] + (secondaryAuthToken.map { [Array($0.utf8)] } ?? [])
     }
 
-    private var key: SymmetricKey { SymmetricKey(data: keyBytes) }
+    /// The primary token's key: what this server signs with.
+    private var key: SymmetricKey { SymmetricKey(data: keyBytes[0]) }
+
+    /// Every accepted token's key.
+    private var keys: [SymmetricKey] { keyBytes.map { SymmetricKey(data: $0) } }
 
     /// The string Twilio signs for a form `POST`: the URL, then every field name and value with no separators,
     /// names in byte order, repeated names with each distinct value in byte order.
@@ -45,11 +54,12 @@ package struct TwilioSignatureValidator: Sendable {
     /// Whether `signature` is valid for a form `POST` (or a `GET`, with no parameters) to `url`.
     package func isValid(signature: String, url: String, parameters: FormParameters = FormParameters()) -> Bool {
         guard let code = Data(base64Encoded: signature) else { return false }
-        // Every candidate is checked, so the time taken does not depend on which one matched.
+        // Every candidate and every token is checked, so the time taken does not depend on which one matched.
         var valid = false
         for candidate in Self.candidateURLs(for: url) {
             let message = Array(Self.stringToSign(url: candidate, parameters: parameters).utf8)
-            if HMAC<Insecure.SHA1>.isValidAuthenticationCode(code, authenticating: message, using: key) {
+            for key in keys
+            where HMAC<Insecure.SHA1>.isValidAuthenticationCode(code, authenticating: message, using: key) {
                 valid = true
             }
         }
@@ -131,6 +141,20 @@ extension TwilioSignatureValidator {
     ///
     /// - Parameter parameters: every custom parameter of the stream but the token itself.
     package func streamToken(callSid: String, parameters: [String: String] = [:]) -> String {
+        Self.streamToken(callSid: callSid, parameters: parameters, key: key)
+    }
+
+    /// Whether `streamToken` is what any accepted token makes for this call and these parameters.
+    package func isValid(streamToken: String, callSid: String, parameters: [String: String] = [:]) -> Bool {
+        var valid = false
+        for key in keys {
+            let expected = Self.streamToken(callSid: callSid, parameters: parameters, key: key)
+            if Self.constantTimeEqual(Array(streamToken.utf8), Array(expected.utf8)) { valid = true }
+        }
+        return valid
+    }
+
+    private static func streamToken(callSid: String, parameters: [String: String], key: SymmetricKey) -> String {
         // Lengths before each name and value: no two sets of parameters can spell the same message.
         var message = "media-stream:\(callSid)"
         for (name, value) in parameters.sorted(by: { Self.byteOrder($0.key, $1.key) }) {
@@ -141,12 +165,5 @@ extension TwilioSignatureValidator {
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
-    }
-
-    package func isValid(streamToken: String, callSid: String, parameters: [String: String] = [:]) -> Bool {
-        Self.constantTimeEqual(
-            Array(streamToken.utf8),
-            Array(self.streamToken(callSid: callSid, parameters: parameters).utf8)
-        )
     }
 }

@@ -132,7 +132,7 @@ package struct VoiceApplication: Sendable {
         callRecords: SQLCallRecordStore
     ) -> Router<VoiceRequestContext> {
         let twilio = configuration.booking.twilio
-        let validator = twilio.authToken.map { TwilioSignatureValidator(authToken: $0.value) }
+        let validator = twilio.signatureValidator
         let urlResolver = PublicURLResolver(publicBaseURL: configuration.booking.publicBaseURL)
         let callRegistry = overrides.callRegistry
 

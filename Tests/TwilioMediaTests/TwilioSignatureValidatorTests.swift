@@ -256,6 +256,24 @@ import Testing
         #expect(!validator.isValid(streamToken: token, callSid: "CA1"))
     }
 
+    /// While a token is rotated, a signature made with either is valid; what the server signs uses the primary, and
+    /// a stream token made with either is accepted.
+    @Test func aSecondaryTokenIsAcceptedBesideThePrimary() {
+        let url = "https://voice.example.com/voice/incoming"
+        let form = FormParameters([("CallSid", "CA1"), ("From", "+14155552671")])
+        let rotating = TwilioSignatureValidator(authToken: "token-old", secondaryAuthToken: "token-new")
+        let old = TwilioSignatureValidator(authToken: "token-old")
+        let new = TwilioSignatureValidator(authToken: "token-new")
+        #expect(rotating.isValid(signature: old.signature(url: url, parameters: form), url: url, parameters: form))
+        #expect(rotating.isValid(signature: new.signature(url: url, parameters: form), url: url, parameters: form))
+        let other = TwilioSignatureValidator(authToken: "token-other").signature(url: url, parameters: form)
+        #expect(!rotating.isValid(signature: other, url: url, parameters: form))
+        #expect(rotating.signature(url: url, parameters: form) == old.signature(url: url, parameters: form))
+        #expect(rotating.isValid(streamToken: new.streamToken(callSid: "CA1"), callSid: "CA1"))
+        #expect(rotating.streamToken(callSid: "CA1") == old.streamToken(callSid: "CA1"))
+        #expect(!old.isValid(signature: new.signature(url: url, parameters: form), url: url, parameters: form))
+    }
+
     /// Replaces the byte at `index` with a different printable byte, keeping the string valid UTF-8.
     static func flippingOneByte(of text: String, at index: String.Index) -> String {
         var characters = Array(text)

@@ -127,6 +127,17 @@ import Testing
         #expect(configuration.booking.environment == .production)
     }
 
+    @Test func aSecondaryAuthTokenNeedsThePrimaryAndIsNeverPrinted() async throws {
+        await #expect {
+            try await load(["TWILIO_AUTH_TOKEN_SECONDARY": "hunter3"])
+        } throws: { error in
+            (error as? ConfigurationError)?.variable == "TWILIO_AUTH_TOKEN_SECONDARY" && !"\(error)".contains("hunter3")
+        }
+        let configuration = try await load(["TWILIO_AUTH_TOKEN": "hunter2", "TWILIO_AUTH_TOKEN_SECONDARY": "hunter3"])
+        #expect(configuration.booking.twilio.secondaryAuthToken?.value == "hunter3")
+        #expect(!"\(configuration)".contains("hunter3"))
+    }
+
     @Test func developmentWithoutTheTokenWarnsThatSignaturesAreNotChecked() async throws {
         let warnings = try await load([:]).startupWarnings
         #expect(warnings.contains { $0.contains("TWILIO_AUTH_TOKEN") && $0.contains("NOT checked") })

@@ -210,6 +210,32 @@ import VoiceTesting
         }
     }
 
+    /// Rotating the auth token: with the new one as `TWILIO_AUTH_TOKEN_SECONDARY`, webhooks signed with either token
+    /// are accepted (Twilio switches when the operator promotes the new token), and a third token still is not.
+    @Test func whileTheAuthTokenIsRotatedBothTokensSign() async throws {
+        let fields = TestValues.incomingCallForm()
+        var environment = TestValues.environment
+        environment["TWILIO_AUTH_TOKEN_SECONDARY"] = "0123456789abcdef0123456789abcdef"
+        try await withVoiceServer(environment: environment) { client, _ in
+            let old = try await client.postForm("/voice/incoming", fields: fields, signedFor: Self.incomingURL)
+            #expect(old.status == .ok)
+            let new = try await client.postForm(
+                "/voice/incoming",
+                fields: fields,
+                signedFor: Self.incomingURL,
+                token: "0123456789abcdef0123456789abcdef"
+            )
+            #expect(new.status == .ok)
+            let other = try await client.postForm(
+                "/voice/incoming",
+                fields: fields,
+                signedFor: Self.incomingURL,
+                token: "ffffffffffffffffffffffffffffffff"
+            )
+            #expect(other.status == .forbidden)
+        }
+    }
+
     @Test func theQueryStringIsPartOfTheSignedURL() async throws {
         let fields = TestValues.incomingCallForm()
         try await withVoiceServer { client, _ in

@@ -1,0 +1,10 @@
+import ServerConfiguration
+import TwilioMedia
+
+extension TwilioAccount {
+    /// Checks Twilio's signatures with the auth token, and the secondary one while it is rotated; `nil` without an
+    /// auth token (development only: requests are then accepted unchecked).
+    package var signatureValidator: TwilioSignatureValidator? {
+        authToken.map { TwilioSignatureValidator(authToken: $0.value, secondaryAuthToken: secondaryAuthToken?.value) }
+    }
+}
