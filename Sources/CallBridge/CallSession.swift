@@ -23,6 +23,8 @@ package final class CallSession: Sendable {
         package var toolDeadline: Duration
         /// `end_call` and `transfer_to_human`, offered beside the provider's tools where they can work.
         package var callControlTools: Set<CallControlTool>
+        /// A media stream that has not sent a valid `start` by then is closed (Twilio sends it at once).
+        package var startTimeout: Duration
 
         package init(
             businessName: String,
@@ -30,7 +32,8 @@ package final class CallSession: Sendable {
             voice: String,
             transcriptionModel: String?,
             toolDeadline: Duration,
-            callControlTools: Set<CallControlTool> = []
+            callControlTools: Set<CallControlTool> = [],
+            startTimeout: Duration = .seconds(5)
         ) {
             self.businessName = businessName
             self.timeZone = timeZone
@@ -38,6 +41,7 @@ package final class CallSession: Sendable {
             self.transcriptionModel = transcriptionModel
             self.toolDeadline = toolDeadline
             self.callControlTools = callControlTools
+            self.startTimeout = startTimeout
         }
     }
 
@@ -125,6 +129,7 @@ package final class CallSession: Sendable {
     package func run(inbound: some AsyncSequence<TwilioArrival, any Error> & Sendable) async throws {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.readTwilio(inbound) }
+            group.addTask { await self.refuseUnlessStarted(within: self.configuration.startTimeout) }
             for await item in work {
                 switch item {
                 case .converse(let call):
@@ -167,6 +172,18 @@ package final class CallSession: Sendable {
         if closingTwilio { await closeTwilio() }
         workQueue.yield(.end)
         workQueue.finish()
+    }
+
+    /// A stream that has not started by `limit` holds a connection and a task for nothing: it is refused.
+    private func refuseUnlessStarted(within limit: Duration) async {
+        try? await Task.sleep(for: limit)
+        guard !Task.isCancelled else { return }
+        let refused = state.withLock { state -> Bool in
+            guard case .waitingForStart = state.phase else { return false }
+            state.streamFault = CallRefused(reason: "no start within \(limit)")
+            return true
+        }
+        if refused { await end(.callerHungUp, closingTwilio: false) }
     }
 
     /// Closes the media stream, once.

@@ -51,8 +51,10 @@ struct CallSessionTests {
         return TwilioArrival(message, arrivedAt: .now)
     }
 
-    static func session(_ recorder: Recorder) -> CallSession {
-        CallSession(
+    static func session(_ recorder: Recorder, startTimeout: Duration = .seconds(5)) -> CallSession {
+        var configuration = configuration
+        configuration.startTimeout = startTimeout
+        return CallSession(
             configuration: configuration,
             connector: nil,
             tools: InMemoryToolProvider(),
@@ -94,5 +96,18 @@ struct CallSessionTests {
         twilio.finish()
         try await Self.session(recorder).run(inbound: inbound)
         #expect(recorder.log == ["closed"])
+    }
+
+    /// A stream that sends no `start` in time is refused: the owner gets the reason and closes it; it was never a
+    /// call, so the host hears nothing of it.
+    @Test func aStreamWithoutStartInTimeIsRefused() async throws {
+        let recorder = Recorder()
+        let (inbound, twilio) = AsyncThrowingStream.makeStream(of: TwilioArrival.self)
+        let error = await #expect(throws: CallRefused.self) {
+            try await Self.session(recorder, startTimeout: .milliseconds(50)).run(inbound: inbound)
+        }
+        twilio.finish()
+        #expect(error?.reason.contains("no start") == true)
+        #expect(recorder.log.isEmpty)
     }
 }

@@ -117,6 +117,28 @@ struct MediaStreamRouteTests {
         }
     }
 
+    /// A signed upgrade that never sends `start` is closed after 5 s, and never becomes a call (issue 13).
+    @Test func aStreamThatNeverStartsIsClosedAfterFiveSeconds() async throws {
+        let logs = LogRecorder()
+        try await withCallServer(logs: logs) { client, server, realtime in
+            let port = try #require(client.port)
+            let opened = ContinuousClock.now
+            let closeFrame = try await WebSocketClient.connect(
+                url: "ws://127.0.0.1:\(port)/media-stream",
+                configuration: Self.signedConfiguration(),
+                logger: Logger(label: "caller")
+            ) { inbound, outbound, _ in
+                try await outbound.write(.text(#"{"event":"connected","protocol":"Call","version":"1.0.0"}"#))
+                for try await _ in inbound {}
+            }
+            #expect(closeFrame?.closeCode == .policyViolation)
+            #expect(ContinuousClock.now - opened >= .seconds(5))
+            #expect(try await Self.activeCalls(client) == 0)
+            #expect(realtime.observations.connections == 0)
+        }
+        #expect(logs.entries.contains { $0.message == "Closing media stream" && $0.line.contains("no start") })
+    }
+
     @Test(arguments: [nil, "bm90IHRoZSByaWdodCBzaWduYXR1cmU=", "garbage"])
     func anUnsignedOrWronglySignedUpgradeIsRefused(signature: String?) async throws {
         try await withCallServer { client, _, _ in
