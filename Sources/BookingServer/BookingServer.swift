@@ -35,6 +35,13 @@ package struct BookingServer: Sendable {
         overrides: Overrides = Overrides(),
         logger: Logger
     ) async throws -> BookingServer {
+        // The whole booking system answers at /mcp: off this machine only with a token.
+        guard configuration.mcpServerToken != nil || isLoopback(host: host) else {
+            throw ConfigurationError(
+                variable: ConfigurationVariable.mcpServerToken.name,
+                problem: "is required when booking-mcp listens on \(host): every booking would be open to anyone"
+            )
+        }
         let storage = try await SQLStorage.open(configuration.database, schema: overrides.schema, logger: logger)
         let system = BookingSystem(
             configuration: configuration,

@@ -3,6 +3,9 @@ package enum ConfigurationVariable: String, CaseIterable, Sendable {
     case appEnv = "APP_ENV"
     case host = "HOST"
     case port = "PORT"
+    case adminHost = "ADMIN_HOST"
+    case adminPort = "ADMIN_PORT"
+    case adminToken = "ADMIN_TOKEN"
     case publicBaseURL = "PUBLIC_BASE_URL"
     case logLevel = "LOG_LEVEL"
     case twilioAccountSID = "TWILIO_ACCOUNT_SID"
@@ -32,7 +35,8 @@ package enum ConfigurationVariable: String, CaseIterable, Sendable {
     /// Values that are credentials: redacted by swift-configuration and wrapped in ``Secret``.
     package var isSecret: Bool {
         switch self {
-        case .twilioAuthToken, .twilioAuthTokenSecondary, .openAIAPIKey, .mcpServerToken, .databaseURL: true
+        case .twilioAuthToken, .twilioAuthTokenSecondary, .adminToken, .openAIAPIKey, .mcpServerToken, .databaseURL:
+            true
         default: false
         }
     }

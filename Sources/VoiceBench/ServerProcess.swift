@@ -26,6 +26,7 @@ struct ServerProcess {
         merged.merge(environment) { $1 }
         merged["HOST"] = "127.0.0.1"
         merged["PORT"] = String(port)
+        merged["ADMIN_PORT"] = "0"
         process.environment = merged
         process.standardOutput = log
         process.standardError = log

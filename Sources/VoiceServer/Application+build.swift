@@ -19,9 +19,13 @@ import TwilioWebhooks
 ///
 /// It opens the database (`DATABASE_URL`) and runs its migrations before it returns; the call records are kept there
 /// whatever the booking system is. Unless `MCP_SERVER_URL` names a remote booking server, the booking system is
-/// embedded on the same database, with its MCP endpoint at `/mcp` and its texts' delivery reports at `/sms/status`.
-/// Every long-lived part (the database, the MCP sessions, the tool gateway, the text sender) is a service of the
-/// application: it starts with the application and is closed after the server has stopped.
+/// embedded on the same database, with its texts' delivery reports at `/sms/status`.
+///
+/// Two listeners: the public one (`HOST:PORT`) serves only what Twilio and load balancers need (`/voice/*`,
+/// `/sms/status`, `/media-stream`, `/health`); the admin one (`ADMIN_HOST:ADMIN_PORT`, loopback by default) serves
+/// `/metrics` and the embedded booking system's `/mcp`, behind `ADMIN_TOKEN`. Every long-lived part (the database,
+/// the MCP sessions, the tool gateway, the text sender, the admin listener) is a service of the public application:
+/// it starts with it and is closed after the public server has stopped.
 package struct VoiceApplication: Sendable {
     /// What tests, `simulate` and `bench` change in the assembly.
     package struct Overrides: Sendable {
@@ -37,6 +41,8 @@ package struct VoiceApplication: Sendable {
     }
 
     package let application: Application<RouterResponder<VoiceRequestContext>>
+    /// Where the admin listener listens, once it does.
+    package let adminPort: ListeningPort
     /// The embedded booking system; `nil` with `MCP_SERVER_URL`.
     package let bookingSystem: BookingSystem?
     package let callRecords: SQLCallRecordStore
@@ -88,15 +94,28 @@ package struct VoiceApplication: Sendable {
             configuration: configuration,
             overrides: overrides,
             tools: tools,
-            toolGateway: toolGateway,
             bookingSystem: bookingSystem,
             callRecords: callRecords
         )
-        // Stopped in the reverse order: the server, the text sender, the tool gateway, the MCP sessions, the database.
+        let adminPort = ListeningPort()
+        let admin = makeAdminApplication(
+            configuration: configuration,
+            metrics: MetricsController(
+                metrics: overrides.metrics,
+                callRegistry: overrides.callRegistry,
+                tools: toolGateway
+            ),
+            bookingSystem: bookingSystem,
+            port: adminPort,
+            logger: logger
+        )
+        // Stopped in the reverse order: the public server, the admin listener, the text sender, the tool gateway,
+        // the MCP sessions, the database.
         var services: [any Service] = [storage]
         if let bookingSystem { services.append(bookingSystem.endpoint) }
         if let toolGateway { services.append(toolGateway) }
         if let bookingSystem { services.append(bookingSystem.sender) }
+        services.append(admin)
         let application = Application(
             router: router,
             server: .http1WebSocketUpgrade(
@@ -116,6 +135,7 @@ package struct VoiceApplication: Sendable {
         )
         return VoiceApplication(
             application: application,
+            adminPort: adminPort,
             bookingSystem: bookingSystem,
             callRecords: callRecords,
             callRegistry: overrides.callRegistry,
@@ -127,7 +147,6 @@ package struct VoiceApplication: Sendable {
         configuration: VoiceServerConfiguration,
         overrides: Overrides,
         tools: any ToolProvider,
-        toolGateway: MCPToolGateway?,
         bookingSystem: BookingSystem?,
         callRecords: SQLCallRecordStore
     ) -> Router<VoiceRequestContext> {
@@ -140,8 +159,6 @@ package struct VoiceApplication: Sendable {
         router.add(middleware: LogRequestsMiddleware(.debug))
 
         HealthController(callRegistry: callRegistry, startedAt: .now).addRoutes(to: router)
-        MetricsController(metrics: overrides.metrics, callRegistry: callRegistry, tools: toolGateway)
-            .addRoutes(to: router)
         VoiceWebhookController(
             configuration: configuration,
             callRegistry: callRegistry,
@@ -177,7 +194,6 @@ package struct VoiceApplication: Sendable {
 
         // Whoever owns the outbox takes its delivery reports: here only when the booking system is embedded.
         if let bookingSystem {
-            bookingSystem.routes.addRoutes(to: router)
             SMSStatusController(store: bookingSystem.store).addRoutes(
                 to: router,
                 validator: validator,
@@ -185,5 +201,37 @@ package struct VoiceApplication: Sendable {
             )
         }
         return router
+    }
+
+    /// The admin listener: `/metrics` and, with the booking system embedded, its `/mcp`, behind ``AdminAuthenticator``.
+    private static func makeAdminApplication(
+        configuration: VoiceServerConfiguration,
+        metrics: MetricsController,
+        bookingSystem: BookingSystem?,
+        port: ListeningPort,
+        logger: Logger
+    ) -> some ApplicationProtocol {
+        let router = Router(context: VoiceRequestContext.self)
+        router.add(
+            middleware: AdminAuthenticator(
+                adminToken: configuration.adminToken?.value,
+                mcpToken: configuration.booking.mcpServerToken?.value
+            )
+        )
+        metrics.addRoutes(to: router)
+        if let bookingSystem {
+            // Its token is checked by the authenticator, which also takes the admin token.
+            BookingMCPRoutes(endpoint: bookingSystem.endpoint, token: nil).addRoutes(to: router)
+        }
+        return Application(
+            router: router,
+            server: .http1(configuration: .init(idleTimeout: HTTPServerTimeouts.idle)),
+            configuration: .init(
+                address: .hostname(configuration.adminHost, port: configuration.adminPort),
+                serverName: "voice-server-admin/\(ServerVersion.current)"
+            ),
+            onServerRunning: { channel in port.listening(on: channel.localAddress?.port) },
+            logger: logger
+        )
     }
 }

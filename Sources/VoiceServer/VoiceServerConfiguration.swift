@@ -17,6 +17,10 @@ package struct VoiceServerConfiguration: Sendable {
     package var host: String = "0.0.0.0"
     /// TCP port to listen on; 0 picks a free one.
     package var port: Int = 8080
+    /// The admin listener (`/metrics`, the embedded `/mcp`): loopback unless `ADMIN_TOKEN` guards it.
+    package var adminHost: String = "127.0.0.1"
+    package var adminPort: Int = 9090
+    package var adminToken: Secret?
 
     package var openAIAPIKey: Secret?
     package var openAIRealtimeURL: URL = URL(string: "wss://api.openai.com/v1/realtime")!
@@ -61,6 +65,24 @@ package struct VoiceServerConfiguration: Sendable {
                 )
             }
             self.port = port
+        }
+        if let host = values[.adminHost] { self.adminHost = host }
+        if let text = values[.adminPort] {
+            guard let port = Int(text), (0...65535).contains(port) else {
+                throw ConfigurationError(
+                    variable: ConfigurationVariable.adminPort.name,
+                    problem: "must be a whole number from 0 to 65535, not \"\(text)\""
+                )
+            }
+            self.adminPort = port
+        }
+        self.adminToken = values.secret(.adminToken)
+        if adminToken == nil, !isLoopback(host: adminHost) {
+            throw ConfigurationError(
+                variable: ConfigurationVariable.adminToken.name,
+                problem:
+                    "is required when ADMIN_HOST is not loopback (\(adminHost)): /metrics and /mcp would be open to anyone"
+            )
         }
 
         self.openAIAPIKey = values.secret(.openAIAPIKey)

@@ -42,7 +42,7 @@ package struct CallSimulation: Sendable {
             twilio in
             var configuration = try await VoiceServerConfiguration.load(
                 environment: [
-                    "HOST": "127.0.0.1", "PORT": "0", "PUBLIC_BASE_URL": Self.publicBaseURL,
+                    "HOST": "127.0.0.1", "PORT": "0", "ADMIN_PORT": "0", "PUBLIC_BASE_URL": Self.publicBaseURL,
                     "TWILIO_ACCOUNT_SID": Self.accountSid, "TWILIO_AUTH_TOKEN": Self.authToken,
                     "TWILIO_PHONE_NUMBER": Self.businessNumber, "TWILIO_API_BASE_URL": twilio.baseURL.absoluteString,
                     "DATABASE_URL": databaseURL ?? temporaryPath,

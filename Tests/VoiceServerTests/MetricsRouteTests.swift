@@ -1,8 +1,10 @@
+import AsyncHTTPClient
 import CallBridge
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
+import NIOHTTP1
 import RealtimeAPI
 import Testing
 import VoiceTesting
@@ -19,12 +21,27 @@ extension CallTests {
         }.first
     }
 
+    /// A GET on the admin listener, once it listens.
+    static func admin(
+        _ server: VoiceApplication,
+        _ path: String,
+        bearer token: String? = nil
+    ) async throws -> (status: Int, contentType: String?, body: String) {
+        _ = try await eventually { server.adminPort.value != nil }
+        let port = try #require(server.adminPort.value)
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+        let body = try await response.body.collect(upTo: 4 << 20)
+        return (Int(response.status.code), response.headers.first(name: "Content-Type"), String(buffer: body))
+    }
+
     @Test func metricsAreServedInPrometheusTextFormat() async throws {
-        try await withVoiceServer { client, _ in
-            let response = try await client.execute(uri: "/metrics", method: .get) { $0 }
-            #expect(response.status == .ok)
-            #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
-            let scrape = String(buffer: response.body)
+        try await withVoiceServer { client, server in
+            let response = try await Self.admin(server, "/metrics")
+            #expect(response.status == 200)
+            #expect(response.contentType?.hasPrefix("text/plain; version=0.0.4") == true)
+            let scrape = response.body
             #expect(Self.sample("voice_active_calls", in: scrape) == 0)
             #expect(scrape.contains("# TYPE voice_relay_latency_seconds histogram"))
         }
@@ -39,7 +56,7 @@ extension CallTests {
             ],
             callerTranscripts: ["I need to move."]
         )
-        try await withCallServer(script: script, metrics: metrics) { client, _, realtime in
+        try await withCallServer(script: script, metrics: metrics) { client, server, realtime in
             let during = try await Self.caller(client).call([
                 .waitForPlayedAudio(milliseconds: 400), .speak(milliseconds: 300), .silence(milliseconds: 600),
                 .waitForPlayedAudio(milliseconds: 800), .hangUp,
@@ -48,8 +65,7 @@ extension CallTests {
             _ = try await Self.waitForIdle(client, realtime)
             var scrape = ""
             let counted = try await eventually {
-                let response = try await client.execute(uri: "/metrics", method: .get) { $0 }
-                scrape = String(buffer: response.body)
+                scrape = try await Self.admin(server, "/metrics").body
                 return Self.sample(#"voice_calls_total{outcome="ended_by_caller"}"#, in: scrape) == 1
             }
             #expect(counted, "\(scrape)")

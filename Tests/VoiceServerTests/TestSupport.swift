@@ -128,6 +128,7 @@ func withVoiceServer<Value: Sendable>(
     var environment = environment
     environment["HOST"] = "127.0.0.1"
     environment["PORT"] = "0"
+    if environment["ADMIN_PORT"] == nil { environment["ADMIN_PORT"] = "0" }
     let temporaryDatabase = FileManager.default.temporaryDirectory.appendingPathComponent("voice-\(UUID()).sqlite")
     if environment["DATABASE_URL"] == nil { environment["DATABASE_URL"] = temporaryDatabase.path }
     defer {
