@@ -7,9 +7,11 @@ import TwilioWebhooks
 package struct BookingRequestContext: TwilioWebhookRequestContext {
     package var coreContext: CoreRequestContextStorage
     package var twilioParameters: FormParameters
+    package let isFromLoopback: Bool
 
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.isFromLoopback = source.channel.remoteAddress?.isLoopback ?? false
         self.twilioParameters = FormParameters()
     }
 }

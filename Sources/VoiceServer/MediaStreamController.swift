@@ -34,7 +34,14 @@ package struct MediaStreamController: Sendable {
     }
 
     @Sendable func shouldUpgrade(request: Request, context: VoiceRequestContext) throws -> RouterShouldUpgrade {
-        guard let validator else { return .upgrade([:]) }
+        guard let validator else {
+            // Without TWILIO_AUTH_TOKEN nothing is checked: only a local tunnel, test or benchmark may connect.
+            guard context.isFromLoopback else {
+                context.logger.warning("Refused an unsigned media stream from another machine")
+                throw HTTPError(.forbidden, message: "Unsigned streams are accepted only from this machine.")
+            }
+            return .upgrade([:])
+        }
         let url = urlResolver.streamURL(for: request)
         guard let signature = request.headers[twilioSignatureHeader],
             validator.isValid(signature: signature, streamURL: url)

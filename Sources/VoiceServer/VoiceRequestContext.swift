@@ -13,10 +13,13 @@ package struct VoiceRequestContext: TwilioWebhookRequestContext, WebSocketReques
     package var twilioParameters: FormParameters
     /// The event loop of the request's connection: a media stream's call runs its tasks on it.
     package let eventLoop: any EventLoop
+    /// Whether the connection comes from this machine; `false` when the peer is unknown.
+    package let isFromLoopback: Bool
 
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.eventLoop = source.channel.eventLoop
+        self.isFromLoopback = source.channel.remoteAddress?.isLoopback ?? false
         self.webSocket = .init()
         self.twilioParameters = FormParameters()
     }

@@ -117,7 +117,7 @@ package struct VoiceServerConfiguration: Sendable {
         let twilio = booking.twilio
         if twilio.authToken == nil {
             warnings.append(
-                "TWILIO_AUTH_TOKEN is not set: Twilio signatures are NOT checked (development only; production refuses to start)"
+                "TWILIO_AUTH_TOKEN is not set: Twilio signatures are NOT checked, and only requests from this machine are taken (development only; production refuses to start)"
             )
         }
         if booking.publicBaseURL == nil {

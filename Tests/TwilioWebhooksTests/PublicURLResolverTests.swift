@@ -12,6 +12,7 @@ struct TwilioWebhooksTests {
     struct Context: TwilioWebhookRequestContext {
         var coreContext: CoreRequestContextStorage
         var twilioParameters = FormParameters()
+        var isFromLoopback: Bool { false }
         init(source: ApplicationRequestContextSource) { coreContext = .init(source: source) }
     }
 

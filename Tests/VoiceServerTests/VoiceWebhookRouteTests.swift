@@ -236,6 +236,23 @@ import VoiceTesting
         }
     }
 
+    /// Without a token nothing is checked, so unsigned webhooks and streams are taken only from this machine: a peer
+    /// that is not known to be loopback (here the router test's channel, which has no address) is refused.
+    @Test func withoutATokenUnsignedRequestsFromElsewhereAreRefused() async throws {
+        let fields = TestValues.incomingCallForm()
+        try await withVoiceServer(environment: [:]) { client, server in
+            let webhook = try await client.postForm(
+                "/voice/incoming",
+                fields: fields,
+                headers: [.contentType: "application/x-www-form-urlencoded"]
+            )
+            #expect(webhook.status == .forbidden)
+            #expect(await server.callRegistry.call("CA0123456789abcdef0123456789abcdef") == nil)
+            let stream = try await client.execute(uri: "/media-stream", method: .get) { $0.status }
+            #expect(stream == .forbidden)
+        }
+    }
+
     @Test func theQueryStringIsPartOfTheSignedURL() async throws {
         let fields = TestValues.incomingCallForm()
         try await withVoiceServer { client, _ in
@@ -251,10 +268,11 @@ import VoiceTesting
         }
     }
 
-    @Test func withoutATokenInDevelopmentUnsignedCallsAreAccepted() async throws {
+    /// Over a real loopback connection (a local tunnel forwards from loopback).
+    @Test func withoutATokenInDevelopmentUnsignedCallsAreAcceptedFromThisMachine() async throws {
         let logs = LogRecorder()
         let fields = TestValues.incomingCallForm()
-        try await withVoiceServer(environment: [:], logs: logs) { client, _ in
+        try await withVoiceServer(.live, environment: [:], logs: logs) { client, _ in
             let response = try await client.postForm(
                 "/voice/incoming",
                 fields: fields,
