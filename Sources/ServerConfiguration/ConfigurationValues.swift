@@ -61,6 +61,18 @@ package struct ConfigurationValues: Sendable {
         return url
     }
 
+    /// A TCP port, 0 to 65535 (0 picks a free one).
+    package func port(_ variable: ConfigurationVariable) throws(ConfigurationError) -> Int? {
+        guard let text = self[variable] else { return nil }
+        guard let port = Int(text), (0...65535).contains(port) else {
+            throw ConfigurationError(
+                variable: variable.name,
+                problem: "must be a whole number from 0 to 65535, not \"\(text)\""
+            )
+        }
+        return port
+    }
+
     package func phoneNumber(_ variable: ConfigurationVariable) throws(ConfigurationError) -> String? {
         guard let text = self[variable] else { return nil }
         let digits = text.dropFirst()

@@ -57,25 +57,9 @@ package struct VoiceServerConfiguration: Sendable {
     package init(values: ConfigurationValues) throws(ConfigurationError) {
         booking = try BookingServerConfiguration(values: values)
         if let host = values[.host] { self.host = host }
-        if let text = values[.port] {
-            guard let port = Int(text), (0...65535).contains(port) else {
-                throw ConfigurationError(
-                    variable: ConfigurationVariable.port.name,
-                    problem: "must be a whole number from 0 to 65535, not \"\(text)\""
-                )
-            }
-            self.port = port
-        }
+        if let port = try values.port(.port) { self.port = port }
         if let host = values[.adminHost] { self.adminHost = host }
-        if let text = values[.adminPort] {
-            guard let port = Int(text), (0...65535).contains(port) else {
-                throw ConfigurationError(
-                    variable: ConfigurationVariable.adminPort.name,
-                    problem: "must be a whole number from 0 to 65535, not \"\(text)\""
-                )
-            }
-            self.adminPort = port
-        }
+        if let port = try values.port(.adminPort) { self.adminPort = port }
         self.adminToken = values.secret(.adminToken)
         if adminToken == nil, !isLoopback(host: adminHost) {
             throw ConfigurationError(

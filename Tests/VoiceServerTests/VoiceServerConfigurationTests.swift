@@ -80,6 +80,8 @@ import Testing
         ("PORT", "abc"),
         ("PORT", "70000"),
         ("PORT", "-1"),
+        ("ADMIN_PORT", "abc"),
+        ("ADMIN_PORT", "65536"),
         ("PUBLIC_BASE_URL", "not a url"),
         ("PUBLIC_BASE_URL", "voice.example.com"),
         ("PUBLIC_BASE_URL", "ftp://voice.example.com"),
