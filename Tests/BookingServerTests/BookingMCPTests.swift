@@ -20,20 +20,9 @@ struct BookingMCPTests {
     static func withBookingMCP(
         _ test: @escaping @Sendable (any TestClientProtocol, BookingSystem) async throws -> Void
     ) async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mcp-\(UUID()).sqlite").path
-        let configuration = try await BookingServerConfiguration.load(
-            environment: ["DATABASE_URL": path, "MCP_SERVER_TOKEN": token],
-            environmentFile: nil
-        )
-        var logger = Logger(label: "booking-mcp-tests")
-        logger.logLevel = .warning
-        let server = try await BookingServer.build(
-            configuration: configuration,
-            host: "127.0.0.1",
-            port: 0,
-            logger: logger
-        )
-        try await server.application.test(.live) { client in try await test(client, server.system) }
+        try await withTemporaryBookingServer(.live, environment: ["MCP_SERVER_TOKEN": token]) { client, server in
+            try await test(client, server.system)
+        }
     }
 
     struct RPC: Sendable {

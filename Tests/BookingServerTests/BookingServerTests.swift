@@ -19,20 +19,11 @@ struct BookingServerTests {
     static func withBookingServer(
         _ test: @escaping @Sendable (any TestClientProtocol, BookingServer) async throws -> Void
     ) async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("booking-\(UUID()).sqlite").path
-        let configuration = try await BookingServerConfiguration.load(
-            environment: ["DATABASE_URL": path, "TWILIO_AUTH_TOKEN": authToken, "PUBLIC_BASE_URL": publicBaseURL],
-            environmentFile: nil
+        try await withTemporaryBookingServer(
+            .router,
+            environment: ["TWILIO_AUTH_TOKEN": authToken, "PUBLIC_BASE_URL": publicBaseURL],
+            test
         )
-        var logger = Logger(label: "booking-server-tests")
-        logger.logLevel = .warning
-        let server = try await BookingServer.build(
-            configuration: configuration,
-            host: "127.0.0.1",
-            port: 0,
-            logger: logger
-        )
-        try await server.application.test(.router) { client in try await test(client, server) }
     }
 
     static func postReport(

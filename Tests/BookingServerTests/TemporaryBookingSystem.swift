@@ -1,6 +1,7 @@
 import BookingMCP
 import BookingServer
 import Foundation
+import HummingbirdTesting
 import Logging
 import SQLStorage
 
@@ -27,4 +28,20 @@ func withTemporaryBookingSystem<Value: Sendable>(
         await storage.close()
         throw error
     }
+}
+
+/// The standalone booking server (`booking-mcp`) on a fresh SQLite file, run for one test in `mode`.
+func withTemporaryBookingServer(
+    _ mode: TestingSetup,
+    environment: [String: String],
+    _ test: @escaping @Sendable (any TestClientProtocol, BookingServer) async throws -> Void
+) async throws {
+    var environment = environment
+    environment["DATABASE_URL"] =
+        FileManager.default.temporaryDirectory.appendingPathComponent("booking-\(UUID()).sqlite").path
+    let configuration = try await BookingServerConfiguration.load(environment: environment, environmentFile: nil)
+    var logger = Logger(label: "booking-server-tests")
+    logger.logLevel = .warning
+    let server = try await BookingServer.build(configuration: configuration, host: "127.0.0.1", port: 0, logger: logger)
+    try await server.application.test(mode) { client in try await test(client, server) }
 }
