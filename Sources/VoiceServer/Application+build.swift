@@ -33,8 +33,6 @@ package struct VoiceApplication: Sendable {
         package var metrics = ServerMetrics()
         /// Replaces the booking tools offered to calls (tests use tools defined in code).
         package var tools: (any ToolProvider)?
-        /// For PostgreSQL: a schema to keep the tables in.
-        package var databaseSchema: String?
         package var onServerRunning: @Sendable (any Channel) async -> Void = { _ in }
 
         package init() {}
@@ -58,11 +56,7 @@ package struct VoiceApplication: Sendable {
         for warning in configuration.startupWarnings {
             logger.warning("\(warning)")
         }
-        let storage = try await SQLStorage.open(
-            configuration.booking.database,
-            schema: overrides.databaseSchema,
-            logger: logger
-        )
+        let storage = try await SQLStorage.open(configuration.booking.database, logger: logger)
         let callRecords = SQLCallRecordStore(storage: storage)
         var bookingSystem: BookingSystem?
         if configuration.mcpServerURL == nil {
