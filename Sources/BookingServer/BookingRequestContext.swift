@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import TwilioMedia
 import TwilioWebhooks
 
@@ -8,9 +9,11 @@ package struct BookingRequestContext: TwilioWebhookRequestContext {
     package var coreContext: CoreRequestContextStorage
     package var twilioParameters: FormParameters
     package let isFromLoopback: Bool
+    package let remoteAddress: SocketAddress?
 
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
         self.isFromLoopback = source.channel.remoteAddress?.isLoopback ?? false
         self.twilioParameters = FormParameters()
     }

@@ -62,8 +62,11 @@ package struct BookingServer: Sendable {
         system.routes.addRoutes(to: router)
         SMSStatusController(store: system.store).addRoutes(
             to: router,
-            validator: configuration.twilio.signatureValidator,
-            urlResolver: PublicURLResolver(publicBaseURL: configuration.publicBaseURL)
+            authenticator: TwilioWebhookAuthenticator(
+                validator: configuration.twilio.signatureValidator,
+                urlResolver: PublicURLResolver(publicBaseURL: configuration.publicBaseURL),
+                limiter: BadSignatureLimiter()
+            )
         )
         let application = Application(
             router: router,

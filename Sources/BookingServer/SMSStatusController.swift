@@ -20,12 +20,9 @@ package struct SMSStatusController: Sendable {
     /// Adds `POST /sms/status` behind Twilio's signature check.
     package func addRoutes<Context: TwilioWebhookRequestContext>(
         to router: Router<Context>,
-        validator: TwilioSignatureValidator?,
-        urlResolver: PublicURLResolver
+        authenticator: TwilioWebhookAuthenticator<Context>
     ) {
-        router.group("sms")
-            .add(middleware: TwilioWebhookAuthenticator(validator: validator, urlResolver: urlResolver))
-            .post("status", use: status)
+        router.group("sms").add(middleware: authenticator).post("status", use: status)
     }
 
     @Sendable func status<Context: TwilioWebhookRequestContext>(

@@ -73,6 +73,21 @@ package struct ConfigurationValues: Sendable {
         return port
     }
 
+    /// A whole number within `range`.
+    package func wholeNumber(
+        _ variable: ConfigurationVariable,
+        in range: ClosedRange<Int>
+    ) throws(ConfigurationError) -> Int? {
+        guard let text = self[variable] else { return nil }
+        guard let number = Int(text), range.contains(number) else {
+            throw ConfigurationError(
+                variable: variable.name,
+                problem: "must be a whole number from \(range.lowerBound) to \(range.upperBound), not \"\(text)\""
+            )
+        }
+        return number
+    }
+
     package func phoneNumber(_ variable: ConfigurationVariable) throws(ConfigurationError) -> String? {
         guard let text = self[variable] else { return nil }
         let digits = text.dropFirst()

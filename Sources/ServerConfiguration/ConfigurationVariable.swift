@@ -26,6 +26,9 @@ package enum ConfigurationVariable: String, CaseIterable, Sendable {
     case bookingHorizonDays = "BOOKING_HORIZON_DAYS"
     case bookingPolicyFile = "BOOKING_POLICY_FILE"
     case transferNumber = "TRANSFER_NUMBER"
+    case maxConcurrentCalls = "MAX_CONCURRENT_CALLS"
+    case maxCallsPerNumberPerHour = "MAX_CALLS_PER_NUMBER_PER_HOUR"
+    case overflowNumber = "OVERFLOW_NUMBER"
     case businessName = "BUSINESS_NAME"
     case businessTimeZone = "BUSINESS_TIMEZONE"
 

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 import TwilioMedia
 
 /// A request context that carries the Twilio parameters ``TwilioWebhookAuthenticator`` decoded and checked.
@@ -9,10 +10,21 @@ package protocol TwilioWebhookRequestContext: RequestContext {
     var twilioParameters: FormParameters { get set }
     /// Whether the request's connection comes from this machine (a tunnel such as ngrok forwards from loopback).
     var isFromLoopback: Bool { get }
+    /// The connection's peer, when known.
+    var remoteAddress: SocketAddress? { get }
+}
+
+/// Why a Twilio request was turned away, for the server's counters.
+package enum TwilioRequestRefusal: Sendable, Equatable {
+    /// Unsigned from another machine while no token is set, or without a valid signature.
+    case badSignature
+    /// From an address that sent too many bad signatures lately: answered `429`.
+    case tooManyBadSignatures
 }
 
 /// Decodes a Twilio webhook's parameters and, when an auth token is configured, refuses it with `403` unless
-/// `X-Twilio-Signature` matches (`../shared/protocols/twilio.md` §4).
+/// `X-Twilio-Signature` matches (`../shared/protocols/twilio.md` §4). An address that keeps sending bad signatures
+/// is answered `429` for a while (``BadSignatureLimiter``), before its body is read.
 package struct TwilioWebhookAuthenticator<Context: TwilioWebhookRequestContext>: RouterMiddleware {
     /// Twilio's webhook bodies are a few KiB; anything far larger is not Twilio.
     package static var maximumBodyBytes: Int { 64 * 1024 }
@@ -20,10 +32,20 @@ package struct TwilioWebhookAuthenticator<Context: TwilioWebhookRequestContext>:
     /// `nil` in development without `TWILIO_AUTH_TOKEN`: requests are accepted unchecked, from this machine only.
     let validator: TwilioSignatureValidator?
     let urlResolver: PublicURLResolver
+    let limiter: BadSignatureLimiter?
+    /// Told of every request turned away.
+    let onRefusal: @Sendable (TwilioRequestRefusal) -> Void
 
-    package init(validator: TwilioSignatureValidator?, urlResolver: PublicURLResolver) {
+    package init(
+        validator: TwilioSignatureValidator?,
+        urlResolver: PublicURLResolver,
+        limiter: BadSignatureLimiter? = nil,
+        onRefusal: @escaping @Sendable (TwilioRequestRefusal) -> Void = { _ in }
+    ) {
         self.validator = validator
         self.urlResolver = urlResolver
+        self.limiter = limiter
+        self.onRefusal = onRefusal
     }
 
     package func handle(
@@ -31,6 +53,15 @@ package struct TwilioWebhookAuthenticator<Context: TwilioWebhookRequestContext>:
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
+        let client = BadSignatureLimiter.clientAddress(peer: context.remoteAddress, headers: request.headers)
+        if let limiter, let wait = limiter.retryAfter(client) {
+            onRefusal(.tooManyBadSignatures)
+            throw HTTPError(
+                .tooManyRequests,
+                headers: [.retryAfter: "\(max(1, wait.components.seconds))"],
+                message: "Too many requests with bad signatures."
+            )
+        }
         var request = request
         var context = context
         // Signed parameters are the form body of a POST; a GET is signed on its URL alone.
@@ -47,21 +78,39 @@ package struct TwilioWebhookAuthenticator<Context: TwilioWebhookRequestContext>:
         guard let validator else {
             // Unchecked requests spend the operator's OpenAI credit: only from a local tunnel or test.
             guard context.isFromLoopback else {
-                context.logger.warning("Refused an unsigned webhook from another machine: TWILIO_AUTH_TOKEN is not set")
+                refuse(
+                    client,
+                    logger: context.logger,
+                    "Refused an unsigned webhook from another machine: TWILIO_AUTH_TOKEN is not set"
+                )
                 throw HTTPError(.forbidden, message: "Unsigned requests are accepted only from this machine.")
             }
             return try await next(request, context)
         }
         let url = urlResolver.webhookURL(for: request)
         guard let signature = request.headers[twilioSignatureHeader] else {
-            context.logger.warning("Refused webhook without a Twilio signature", metadata: ["url": "\(url)"])
+            refuse(client, logger: context.logger, "Refused webhook without a Twilio signature", url: url)
             throw HTTPError(.forbidden, message: "Missing X-Twilio-Signature.")
         }
         guard validator.isValid(signature: signature, url: url, parameters: signedParameters) else {
-            context.logger.warning("Refused webhook with a wrong Twilio signature", metadata: ["url": "\(url)"])
+            refuse(client, logger: context.logger, "Refused webhook with a wrong Twilio signature", url: url)
             throw HTTPError(.forbidden, message: "Invalid X-Twilio-Signature.")
         }
         return try await next(request, context)
+    }
+
+    /// Counts and logs a bad signature from `client`.
+    private func refuse(_ client: String, logger: Logger, _ message: Logger.Message, url: String? = nil) {
+        onRefusal(.badSignature)
+        var metadata: Logger.Metadata = ["client": "\(client)"]
+        if let url { metadata["url"] = "\(url)" }
+        logger.warning(message, metadata: metadata)
+        if limiter?.recordFailure(client) == true {
+            logger.warning(
+                "Turning an address away for a while: too many bad signatures",
+                metadata: ["client": "\(client)"]
+            )
+        }
     }
 }
 

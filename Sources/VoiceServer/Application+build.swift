@@ -84,9 +84,11 @@ package struct VoiceApplication: Sendable {
         }
         let tools: any ToolProvider = overrides.tools ?? toolGateway ?? InMemoryToolProvider()
 
+        let upgradeRefusals = UpgradeRefusals()
         let router = makeRouter(
             configuration: configuration,
             overrides: overrides,
+            upgradeRefusals: upgradeRefusals,
             tools: tools,
             bookingSystem: bookingSystem,
             callRecords: callRecords
@@ -115,7 +117,10 @@ package struct VoiceApplication: Sendable {
             server: .http1WebSocketUpgrade(
                 webSocketRouter: router,
                 configuration: .init(
-                    http1: .init(idleTimeout: HTTPServerTimeouts.idle),
+                    http1: .init(
+                        additionalChannelHandlers: [upgradeRefusals.rewriter()],
+                        idleTimeout: HTTPServerTimeouts.idle
+                    ),
                     ws: .init(maxFrameSize: MediaStreamController.maximumFrameBytes, closeTimeout: .seconds(5))
                 )
             ),
@@ -140,6 +145,7 @@ package struct VoiceApplication: Sendable {
     private static func makeRouter(
         configuration: VoiceServerConfiguration,
         overrides: Overrides,
+        upgradeRefusals: UpgradeRefusals,
         tools: any ToolProvider,
         bookingSystem: BookingSystem?,
         callRecords: SQLCallRecordStore
@@ -149,6 +155,14 @@ package struct VoiceApplication: Sendable {
         let urlResolver = PublicURLResolver(publicBaseURL: configuration.booking.publicBaseURL)
         let callRegistry = overrides.callRegistry
 
+        let limiter = BadSignatureLimiter()
+        let metrics = overrides.metrics
+        let onRefusal: @Sendable (TwilioRequestRefusal) -> Void = { refusal in
+            switch refusal {
+            case .badSignature: metrics.refused(.badSignature)
+            case .tooManyBadSignatures: metrics.refused(.tooManyBadSignatures)
+            }
+        }
         let router = Router(context: VoiceRequestContext.self)
         router.add(middleware: LogRequestsMiddleware(.debug))
 
@@ -158,10 +172,16 @@ package struct VoiceApplication: Sendable {
             callRegistry: callRegistry,
             urlResolver: urlResolver,
             validator: validator,
-            callRecords: callRecords
+            callRecords: callRecords,
+            metrics: overrides.metrics
         ).addRoutes(
             to: router.group("voice").add(
-                middleware: TwilioWebhookAuthenticator(validator: validator, urlResolver: urlResolver)
+                middleware: TwilioWebhookAuthenticator(
+                    validator: validator,
+                    urlResolver: urlResolver,
+                    limiter: limiter,
+                    onRefusal: onRefusal
+                )
             )
         )
         MediaStreamController(
@@ -183,15 +203,22 @@ package struct VoiceApplication: Sendable {
                     metrics: overrides.metrics,
                     tokenPrices: configuration.tokenPrices
                 )
-            )
+            ),
+            upgradeRefusals: upgradeRefusals,
+            limiter: limiter,
+            metrics: metrics
         ).addRoutes(to: router)
 
         // Whoever owns the outbox takes its delivery reports: here only when the booking system is embedded.
         if let bookingSystem {
             SMSStatusController(store: bookingSystem.store).addRoutes(
                 to: router,
-                validator: validator,
-                urlResolver: urlResolver
+                authenticator: TwilioWebhookAuthenticator(
+                    validator: validator,
+                    urlResolver: urlResolver,
+                    limiter: limiter,
+                    onRefusal: onRefusal
+                )
             )
         }
         return router

@@ -49,6 +49,68 @@ package actor CallRegistry {
         calls[callSid]
     }
 
+    /// The limits ``admit(callSid:from:to:limits:at:)`` applies.
+    package struct AdmissionLimits: Sendable, Equatable {
+        /// Calls in progress, counting those answered in the last ``pendingWindow`` whose stream has not started.
+        package var maximumConcurrentCalls: Int
+        /// Calls answered from one number in any hour.
+        package var maximumCallsPerNumberPerHour: Int
+
+        package init(maximumConcurrentCalls: Int, maximumCallsPerNumberPerHour: Int) {
+            self.maximumConcurrentCalls = maximumConcurrentCalls
+            self.maximumCallsPerNumberPerHour = maximumCallsPerNumberPerHour
+        }
+
+        /// How long an answered call holds a line while its media stream is on its way.
+        package static let pendingWindow: TimeInterval = 30
+    }
+
+    /// Whether a new call is taken, and if not, why.
+    package enum Admission: Sendable, Equatable {
+        case admitted
+        /// Every line is taken.
+        case busy
+        /// This number called too often in the last hour.
+        case tooManyCallsFromNumber
+    }
+
+    /// Answered calls whose media stream has not started yet, with when they were answered.
+    private var pendingCalls: [String: Date] = [:]
+    /// When each number's calls were answered in the last hour.
+    private var callTimesByNumber: [String: [Date]] = [:]
+
+    /// Decides, in one step, whether the call can be taken under `limits`, and records it as answered if so. A
+    /// webhook Twilio retries for a call already taken is taken again without counting twice.
+    package func admit(callSid: String, from: String?, to: String?, limits: AdmissionLimits, at now: Date) -> Admission
+    {
+        if calls[callSid] != nil, pendingCalls[callSid] != nil || isStreaming(callSid) {
+            callAnswered(callSid: callSid, from: from, to: to)
+            return .admitted
+        }
+        pendingCalls = pendingCalls.filter { now.timeIntervalSince($0.value) < AdmissionLimits.pendingWindow }
+        guard activeStreamCount + pendingCalls.count < limits.maximumConcurrentCalls else { return .busy }
+        // Callers who hide their number share one allowance: "anonymous" and its kin are one key.
+        let number = from ?? ""
+        let hourAgo = now.addingTimeInterval(-3600)
+        var times = callTimesByNumber[number, default: []].filter { $0 > hourAgo }
+        guard times.count < limits.maximumCallsPerNumberPerHour else {
+            callTimesByNumber[number] = times
+            return .tooManyCallsFromNumber
+        }
+        times.append(now)
+        callTimesByNumber[number] = times
+        if callTimesByNumber.count > capacity {
+            callTimesByNumber = callTimesByNumber.filter { $0.value.contains { $0 > hourAgo } }
+        }
+        pendingCalls[callSid] = now
+        callAnswered(callSid: callSid, from: from, to: to)
+        return .admitted
+    }
+
+    private func isStreaming(_ callSid: String) -> Bool {
+        if case .streaming = calls[callSid]?.phase { true } else { false }
+    }
+
     package func callAnswered(callSid: String, from: String?, to: String?) {
         if calls[callSid] == nil {
             insert(Call(callSid: callSid, from: from, to: to, phase: .answered, statusUpdates: []))
@@ -75,12 +137,14 @@ package actor CallRegistry {
         }
         call.statusUpdates.insert(update, at: position ?? call.statusUpdates.endIndex)
         calls[callSid] = call
+        if Self.finalStatuses.contains(update.status) { pendingCalls[callSid] = nil }
     }
 
     /// Records the call's media stream as open; `false`, changing nothing, when the call already has one open
     /// (a second stream for a live call is refused).
     @discardableResult
     package func streamStarted(callSid: String, streamSid: String) -> Bool {
+        pendingCalls[callSid] = nil
         if calls[callSid] == nil {
             insert(Call(callSid: callSid, from: nil, to: nil, phase: .answered, statusUpdates: []))
         }
@@ -89,6 +153,9 @@ package actor CallRegistry {
         activeStreamCount += 1
         return true
     }
+
+    /// Twilio's `CallStatus`es after which the call is over.
+    static let finalStatuses: Set<String> = ["completed", "busy", "failed", "no-answer", "canceled"]
 
     package func streamEnded(callSid: String) {
         guard case .streaming = calls[callSid]?.phase else { return }

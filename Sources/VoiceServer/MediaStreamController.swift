@@ -11,7 +11,8 @@ import TwilioWebhooks
 /// `WS /media-stream`: Twilio's bidirectional Media Stream for one call.
 ///
 /// The controller only upgrades, checks and decodes. The upgrade is refused with `403` unless it carries a valid
-/// `X-Twilio-Signature` for the stream URL (when a token is configured). The frames become checked Twilio messages
+/// `X-Twilio-Signature` for the stream URL (when a token is configured), and with `429` from an address that sent
+/// too many bad signatures lately (``BadSignatureLimiter``, shared with the webhooks). The frames become checked Twilio messages
 /// (``TwilioMessageStream``), and the call's ``CallSession`` runs the call from them; a message that breaks the
 /// rules closes this stream only, with the reason logged.
 package struct MediaStreamController: Sendable {
@@ -24,6 +25,10 @@ package struct MediaStreamController: Sendable {
     let validator: TwilioSignatureValidator?
     let urlResolver: PublicURLResolver
     let sessionFactory: CallSessionFactory
+    /// Gives refused upgrades their status (`403`, `429`).
+    let upgradeRefusals: UpgradeRefusals
+    let limiter: BadSignatureLimiter
+    let metrics: ServerMetrics
 
     package func addRoutes(to router: Router<VoiceRequestContext>) {
         router.ws(
@@ -34,10 +39,16 @@ package struct MediaStreamController: Sendable {
     }
 
     @Sendable func shouldUpgrade(request: Request, context: VoiceRequestContext) throws -> RouterShouldUpgrade {
+        let client = BadSignatureLimiter.clientAddress(peer: context.remoteAddress, headers: request.headers)
+        if let wait = limiter.retryAfter(client) {
+            metrics.refused(.tooManyBadSignatures)
+            upgradeRefusals.refuse(context.connectionID, status: .tooManyRequests)
+            throw HTTPError(.tooManyRequests, message: "Too many requests with bad signatures; retry in \(wait).")
+        }
         guard let validator else {
             // Without TWILIO_AUTH_TOKEN nothing is checked: only a local tunnel, test or benchmark may connect.
             guard context.isFromLoopback else {
-                context.logger.warning("Refused an unsigned media stream from another machine")
+                refuse(client, context: context, "Refused an unsigned media stream from another machine")
                 throw HTTPError(.forbidden, message: "Unsigned streams are accepted only from this machine.")
             }
             return .upgrade([:])
@@ -46,10 +57,23 @@ package struct MediaStreamController: Sendable {
         guard let signature = request.headers[twilioSignatureHeader],
             validator.isValid(signature: signature, streamURL: url)
         else {
-            context.logger.warning("Refused an unsigned or wrongly signed media stream", metadata: ["url": "\(url)"])
+            refuse(client, context: context, "Refused an unsigned or wrongly signed media stream")
             throw HTTPError(.forbidden, message: "Invalid X-Twilio-Signature.")
         }
         return .upgrade([:])
+    }
+
+    /// Counts, logs and answers `403` to a stream upgrade with a bad signature from `client`.
+    private func refuse(_ client: String, context: VoiceRequestContext, _ message: Logger.Message) {
+        metrics.refused(.badSignature)
+        upgradeRefusals.refuse(context.connectionID, status: .forbidden)
+        context.logger.warning(message, metadata: ["client": "\(client)"])
+        if limiter.recordFailure(client) {
+            context.logger.warning(
+                "Turning an address away for a while: too many bad signatures",
+                metadata: ["client": "\(client)"]
+            )
+        }
     }
 
     @Sendable func handle(
@@ -75,9 +99,11 @@ package struct MediaStreamController: Sendable {
             do {
                 try await session.run(inbound: messages)
             } catch let refused as CallRefused {
+                metrics.refused(.mediaStream)
                 logger.warning("Closing media stream", metadata: ["reason": "\(refused.reason)"])
                 try await outbound.close(.policyViolation, reason: refused.reason)
             } catch let fault as MediaStreamFault {
+                metrics.refused(.mediaStream)
                 logger.warning("Closing media stream", metadata: ["reason": "\(fault.reason)"])
                 // A close reason is limited to 123 bytes.
                 try await outbound.close(fault.code, reason: String(fault.reason.utf8.prefix(120)) ?? "protocol error")

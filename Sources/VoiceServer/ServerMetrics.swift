@@ -49,6 +49,7 @@ package struct ServerMetrics: Sendable {
         package static let mcpReconnects = "voice_mcp_reconnects_total"
         package static let tokens = "voice_realtime_tokens_total"
         package static let estimatedCost = "voice_realtime_estimated_cost_dollars_total"
+        package static let refusals = "voice_refusals_total"
     }
 
     /// Everything measured so far, in Prometheus' text format.
@@ -63,6 +64,12 @@ package struct ServerMetrics: Sendable {
     let activeRealtimeSessions: CoreMetrics.Gauge
     let mcpReconnects: CoreMetrics.Counter
     let estimatedCost: FloatingPointCounter
+
+    /// Counts a call, stream or request turned away, by ``Refusal``.
+    package func refused(_ refusal: Refusal) {
+        CoreMetrics.Counter(label: Label.refusals, dimensions: [("reason", refusal.rawValue)], factory: factory)
+            .increment()
+    }
 
     func callEnded(_ outcome: CallOutcome) {
         CoreMetrics.Counter(label: Label.callsByOutcome, dimensions: [("outcome", outcome.rawValue)], factory: factory)

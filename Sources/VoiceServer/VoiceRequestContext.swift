@@ -15,10 +15,15 @@ package struct VoiceRequestContext: TwilioWebhookRequestContext, WebSocketReques
     package let eventLoop: any EventLoop
     /// Whether the connection comes from this machine; `false` when the peer is unknown.
     package let isFromLoopback: Bool
+    package let remoteAddress: SocketAddress?
+    /// Identifies the request's connection, for ``UpgradeRefusals``.
+    package let connectionID: ObjectIdentifier
 
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.eventLoop = source.channel.eventLoop
+        self.remoteAddress = source.channel.remoteAddress
+        self.connectionID = ObjectIdentifier(source.channel)
         self.isFromLoopback = source.channel.remoteAddress?.isLoopback ?? false
         self.webSocket = .init()
         self.twilioParameters = FormParameters()

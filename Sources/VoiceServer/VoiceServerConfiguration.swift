@@ -39,6 +39,15 @@ package struct VoiceServerConfiguration: Sendable {
     /// Where `transfer_to_human` sends the caller, E.164; transfers are off when unset.
     package var transferNumber: String?
 
+    /// Calls taken at once; beyond it callers hear that the lines are busy, or go to ``overflowNumber``. The
+    /// default is what one instance carries on a 2-core machine with relay p99 under 20 ms (README, `bench`).
+    package var maxConcurrentCalls: Int = Self.defaultMaxConcurrentCalls
+    package static let defaultMaxConcurrentCalls = 300
+    /// Calls answered from one number in any hour; more are rejected unanswered.
+    package var maxCallsPerNumberPerHour: Int = 10
+    /// Where callers go when every line is taken, E.164; unset, they hear that the lines are busy.
+    package var overflowNumber: String?
+
     /// The defaults: a development server on port 8080 with every credential unset.
     package init() {}
 
@@ -93,6 +102,19 @@ package struct VoiceServerConfiguration: Sendable {
 
         self.mcpServerURL = try values.url(.mcpServerURL, schemes: ["https", "http"])
         self.transferNumber = try values.phoneNumber(.transferNumber)
+        if let count = try values.wholeNumber(.maxConcurrentCalls, in: 1...100_000) { self.maxConcurrentCalls = count }
+        if let count = try values.wholeNumber(.maxCallsPerNumberPerHour, in: 1...10_000) {
+            self.maxCallsPerNumberPerHour = count
+        }
+        self.overflowNumber = try values.phoneNumber(.overflowNumber)
+    }
+
+    /// The limits new calls are admitted under.
+    package var admissionLimits: CallRegistry.AdmissionLimits {
+        CallRegistry.AdmissionLimits(
+            maximumConcurrentCalls: maxConcurrentCalls,
+            maximumCallsPerNumberPerHour: maxCallsPerNumberPerHour
+        )
     }
 
     /// What is switched off or unsafe for lack of configuration; logged once at start-up.

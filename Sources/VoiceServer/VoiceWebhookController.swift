@@ -17,6 +17,8 @@ package struct VoiceWebhookController: Sendable {
     let validator: TwilioSignatureValidator?
     /// Where calls are recorded; `nil` keeps no records.
     var callRecords: (any CallRecordStore)? = nil
+    /// Counts the calls turned away.
+    var metrics: ServerMetrics? = nil
 
     package func addRoutes(to group: RouterGroup<VoiceRequestContext>) {
         group.post("incoming", use: incoming)
@@ -39,11 +41,29 @@ package struct VoiceWebhookController: Sendable {
         }
         if let ours = configuration.booking.twilio.accountSID, let theirs = parameters["AccountSid"], theirs != ours {
             context.logger.warning("Refused a call for another Twilio account", metadata: ["call_sid": "\(callSid)"])
+            metrics?.refused(.wrongAccount)
             throw HTTPError(.forbidden, message: "AccountSid does not match.")
         }
         let from = parameters["From"]
         let to = parameters["To"]
-        await callRegistry.callAnswered(callSid: callSid, from: from, to: to)
+        let admission = await callRegistry.admit(
+            callSid: callSid,
+            from: from,
+            to: to,
+            limits: configuration.admissionLimits,
+            at: Date()
+        )
+        if let refusal = refusal(for: admission) {
+            context.logger.warning(
+                "Call turned away",
+                metadata: [
+                    "call_sid": "\(callSid)", "from": "\(MaskedPhoneNumber(from))",
+                    "reason": "\(refusal.reason.rawValue)",
+                ]
+            )
+            metrics?.refused(refusal.reason)
+            return Self.xmlResponse(refusal.twiml.xml)
+        }
         do {
             try await callRecords?.callStarted(callSid: callSid, caller: from, at: Date())
         } catch {
@@ -79,6 +99,24 @@ package struct VoiceWebhookController: Sendable {
                 "Sorry, \(configuration.booking.businessName) cannot take your call right now. Please call again in a few minutes."
         )
         return Self.xmlResponse(twiml.xml)
+    }
+
+    /// What a call that is not taken hears, and why; `nil` when it is taken.
+    private func refusal(for admission: CallRegistry.Admission) -> (reason: Refusal, twiml: RefusalTwiML)? {
+        switch admission {
+        case .admitted:
+            return nil
+        case .busy:
+            if let overflowNumber = configuration.overflowNumber {
+                return (.busy, .overflow(number: overflowNumber))
+            }
+            let message =
+                "Thank you for calling \(configuration.booking.businessName). All our lines are busy right now. "
+                + "Please call again in a few minutes."
+            return (.busy, .busy(message: message))
+        case .tooManyCallsFromNumber:
+            return (.tooManyCallsFromNumber, .reject)
+        }
     }
 
     @Sendable func status(request: Request, context: VoiceRequestContext) async throws -> Response {

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOCore
 import ServerConfiguration
 import Testing
 import TwilioMedia
@@ -13,6 +14,7 @@ struct TwilioWebhooksTests {
         var coreContext: CoreRequestContextStorage
         var twilioParameters = FormParameters()
         var isFromLoopback: Bool { false }
+        var remoteAddress: SocketAddress? { nil }
         init(source: ApplicationRequestContextSource) { coreContext = .init(source: source) }
     }
 

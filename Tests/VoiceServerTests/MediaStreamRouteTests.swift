@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -5,6 +6,7 @@ import HummingbirdTesting
 import HummingbirdWSClient
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOWebSocket
 import Testing
 import TwilioMedia
@@ -158,6 +160,50 @@ struct MediaStreamRouteTests {
                 }
             }
             #expect(try await Self.activeCalls(client) == 0)
+        }
+    }
+
+    /// The status of a WebSocket upgrade request to `/media-stream` with `signature`.
+    static func upgradeStatus(port: Int, signature: String?) async throws -> Int {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/media-stream")
+        request.headers.add(name: "Connection", value: "Upgrade")
+        request.headers.add(name: "Upgrade", value: "websocket")
+        request.headers.add(name: "Sec-WebSocket-Version", value: "13")
+        request.headers.add(name: "Sec-WebSocket-Key", value: "dGhlIHNhbXBsZSBub25jZQ==")
+        if let signature { request.headers.add(name: "X-Twilio-Signature", value: signature) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+        return Int(response.status.code)
+    }
+
+    @Test func aRefusedUpgradeAnswers403AndRepeatedOnesGet429() async throws {
+        let metrics = ServerMetrics()
+        try await withCallServer(metrics: metrics) { client, _, _ in
+            let port = try #require(client.port)
+            // Other requests are not rewritten: a signed webhook without a CallSid stays a bad request.
+            let missingCallSid = try await client.postForm(
+                "/voice/incoming",
+                fields: [("AccountSid", TestValues.accountSid)],
+                signedFor: TestValues.publicBaseURL + "/voice/incoming"
+            )
+            #expect(missingCallSid.status == .badRequest)
+            // A refused upgrade is unauthorised, not malformed: 403, not hummingbird-websocket's 400.
+            #expect(try await Self.upgradeStatus(port: port, signature: nil) == 403)
+            for _ in 0..<9 {
+                #expect(try await Self.upgradeStatus(port: port, signature: "forged") == 403)
+            }
+            // Ten bad signatures from one address: it is turned away for a while, even with a good one.
+            let good = TestValues.validator.signature(url: Self.streamURL)
+            #expect(try await Self.upgradeStatus(port: port, signature: good) == 429)
+            let scrape = String(decoding: metrics.scrape(), as: UTF8.self)
+            #expect(CallTests.sample(#"voice_refusals_total{reason="bad_signature"}"#, in: scrape) == 10)
+            #expect(CallTests.sample(#"voice_refusals_total{reason="too_many_bad_signatures"}"#, in: scrape) == 1)
+            // The webhooks share the count: the address is turned away there too.
+            let webhook = try await client.postForm(
+                "/voice/incoming",
+                fields: TestValues.incomingCallForm(),
+                signedFor: TestValues.publicBaseURL + "/voice/incoming"
+            )
+            #expect(webhook.status == .tooManyRequests)
         }
     }
 
