@@ -77,9 +77,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The booking domain: jobs, crews, trucks, slots, prices, spoken dates, the rules. Foundation only.
+        // The booking domain: jobs, crews, trucks, slots, prices, spoken dates, the rules, who may see what.
+        // Foundation, and Crypto for the one-time codes' hashes.
         .target(
             name: "Booking",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto")
+            ],
             swiftSettings: swiftSettings
         ),
         // Call records: what happened on each call (status history, transcript, tools, usage, cost, outcome).

@@ -14,6 +14,30 @@ package enum BookingError: Error, Sendable, Equatable {
     /// The store failed; the details are logged, not spoken.
     case storageFailure(String)
 
+    // Who may see and change what (issue 13): nothing here names another customer's details.
+    /// The job is under another phone number: nothing about it is shared until the caller reads back a code.
+    case notYourBooking(jobID: String)
+    /// A caller asked for the bookings of a number other than the one they call from.
+    case onlyYourNumber
+    /// The caller hides their number, so it cannot find their bookings.
+    case numberHidden
+    /// The caller's own booking, but the carrier did not vouch for their number: changing it needs a code.
+    case verificationNeeded(jobID: String, lastDigits: String)
+    /// A change only the office makes (start, complete, schedule).
+    case notForCallers(action: String)
+    /// A text to a number other than the job's needs the caller verified first.
+    case otherNumberNeedsVerification(lastDigits: String)
+    case codeWrong(triesLeft: Int)
+    /// The code expired, or its tries are used up.
+    case codeExpired
+    case noCodeSent(jobID: String)
+    /// The job, or the caller, has had as many texts as allowed for now.
+    case textLimitReached
+    /// The number is outside `SMS_ALLOWED_COUNTRIES`.
+    case textCountryNotAllowed(lastDigits: String)
+    /// There are no Twilio credentials, so no code can be sent.
+    case textsOff
+
     package var speakableMessage: String {
         switch self {
         case .unreadableDate(let text):
@@ -45,6 +69,40 @@ package enum BookingError: Error, Sendable, Equatable {
             "The confirmation text could not be sent. Offer to read the booking details to the caller now."
         case .storageFailure:
             "Our booking system is having a problem right now. Please apologise and offer to call back."
+        case .notYourBooking(let id):
+            "Booking \(id) was made with another phone number, so I can't share or change it on this call. I can "
+                + "text a 6-digit code to the phone on that booking: if the caller has that phone, they read the code "
+                + "back and then I can help. Ask whether to send it."
+        case .onlyYourNumber:
+            "I can only look up bookings made with the number the caller is calling from. With a job number, I can "
+                + "text a code to the phone on that booking instead."
+        case .numberHidden:
+            "The caller's number is hidden, so I can't find bookings by it. Ask for the job number: I can text a "
+                + "code to the phone on that booking."
+        case .verificationNeeded(let id, let digits):
+            "To change booking \(id) I first need to confirm it's the caller's: I can text a 6-digit code to the "
+                + "number ending \(digits). Ask whether to send it."
+        case .notForCallers(let action):
+            "Our office does that (\(action)), not the phone assistant. Offer to reschedule, cancel or confirm instead."
+        case .otherNumberNeedsVerification(let digits):
+            "The confirmation can go to the phone on the booking, ending \(digits). To send it to another number, "
+                + "the caller first confirms the booking is theirs with a code texted to that phone."
+        case .codeWrong(let triesLeft):
+            triesLeft > 0
+                ? "That code doesn't match. The caller has \(triesLeft) more \(triesLeft == 1 ? "try" : "tries")."
+                : "That code doesn't match, and there are no tries left. Offer to send a new code."
+        case .codeExpired:
+            "That code has expired or its tries are used up. Offer to send a new one."
+        case .noCodeSent(let id):
+            "No code has been sent for booking \(id) on this call yet. Offer to send one."
+        case .textLimitReached:
+            "We've sent as many texts as we can for now. Offer to read the details instead, or ask the caller to try "
+                + "again later."
+        case .textCountryNotAllowed(let digits):
+            "We only send texts within our service area, so the number ending \(digits) can't get one. Ask for a "
+                + "local mobile number, or read the details instead."
+        case .textsOff:
+            "Texts are switched off here, so I can't send a code. Offer to transfer the caller to a person."
         }
     }
 }

@@ -11,6 +11,8 @@ package struct BookingPolicy: Sendable {
     package var crews: [Crew]
     package var trucks: [Truck]
     package var pricing: Pricing
+    /// Who may be texted, and how often.
+    package var texts = TextRules()
 
     package struct Pricing: Sendable {
         /// Per mover per hour, US cents.

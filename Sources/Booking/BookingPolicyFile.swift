@@ -8,7 +8,8 @@ import Foundation
 ///  "crews": [{"id": "crew-1", "name": "Alpha", "size": 3}],
 ///  "trucks": [{"id": "truck-1", "name": "26 ft truck", "size": "large"}],
 ///  "hourly_rate_per_mover_usd": 60, "truck_fee_usd": {"small": 99, "medium": 149, "large": 199},
-///  "hours_by_home_size": {"studio": 3}, "movers_by_home_size": {"studio": 2}, "truck_by_home_size": {"studio": "small"}}
+///  "hours_by_home_size": {"studio": 3}, "movers_by_home_size": {"studio": 2}, "truck_by_home_size": {"studio": "small"},
+///  "texts_per_job_per_day": 3, "texts_per_caller_per_hour": 5}
 /// ```
 package struct BookingPolicyFile: Decodable, Sendable {
     var horizonDays: Int?
@@ -20,12 +21,15 @@ package struct BookingPolicyFile: Decodable, Sendable {
     var hoursByHomeSize: [String: Int]?
     var moversByHomeSize: [String: Int]?
     var truckByHomeSize: [String: String]?
+    var textsPerJobPerDay: Int?
+    var textsPerCallerPerHour: Int?
 
     private enum CodingKeys: String, CodingKey {
         case horizonDays = "horizon_days", closedWeekdays = "closed_weekdays", crews, trucks
         case hourlyRatePerMoverUSD = "hourly_rate_per_mover_usd", truckFeeUSD = "truck_fee_usd"
         case hoursByHomeSize = "hours_by_home_size", moversByHomeSize = "movers_by_home_size"
         case truckByHomeSize = "truck_by_home_size"
+        case textsPerJobPerDay = "texts_per_job_per_day", textsPerCallerPerHour = "texts_per_caller_per_hour"
     }
 
     /// Why a policy file cannot be used, naming the field.
@@ -107,6 +111,12 @@ package struct BookingPolicyFile: Decodable, Sendable {
                 throw Problem(description: "truck_by_home_size: \(truck) is not small, medium or large")
             }
             policy.pricing.truckByHomeSize[try homeSize(name, field: "truck_by_home_size")] = size
+        }
+        if let textsPerJobPerDay {
+            policy.texts.perJobPerDay = try positive(textsPerJobPerDay, "texts_per_job_per_day")
+        }
+        if let textsPerCallerPerHour {
+            policy.texts.perCallerPerHour = try positive(textsPerCallerPerHour, "texts_per_caller_per_hour")
         }
         for homeSize in HomeSize.allCases {
             let candidates = policy.candidates(for: homeSize)

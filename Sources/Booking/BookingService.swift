@@ -7,7 +7,7 @@ package struct BookingService: Sendable {
     package let businessName: String
     /// Sends a confirmation as soon as it is written; `nil` leaves it in the outbox for a sender to find.
     package let delivery: (any MessageDelivery)?
-    private let now: @Sendable () -> Date
+    let now: @Sendable () -> Date
 
     package init(
         store: any BookingStore,
@@ -202,8 +202,38 @@ package struct BookingService: Sendable {
         try await store.jobs(phone: Self.normalizedPhone(phone))
     }
 
-    package func updateStatus(jobID: String, to status: JobStatus) async throws -> Job {
+    /// A job `requester` may see; someone else's booking is refused without a word about it.
+    package func job(id: String, for requester: Requester) async throws -> Job {
+        let job = try await job(id: id)
+        guard try await access(to: job, for: requester) != .none else {
+            throw BookingError.notYourBooking(jobID: job.id)
+        }
+        return job
+    }
+
+    /// The bookings made with `phone`; a caller may ask only for the number they call from, which is also what
+    /// `nil` means.
+    package func jobs(phone: String?, for requester: Requester) async throws -> [Job] {
+        guard case .caller(let caller) = requester else {
+            guard let phone else {
+                throw BookingError.invalidArgument(field: "job number or phone number", reason: "ask for one")
+            }
+            return try await jobs(phone: phone)
+        }
+        guard let number = caller.number else { throw BookingError.numberHidden }
+        if let phone, try Self.normalizedPhone(phone) != number { throw BookingError.onlyYourNumber }
+        return try await store.jobs(phone: number)
+    }
+
+    /// Changes a job's status for `requester`: a caller may only confirm or cancel, and only a job they have full
+    /// access to (``access(to:for:)``).
+    package func updateStatus(jobID: String, to status: JobStatus, by requester: Requester = .staff) async throws -> Job
+    {
         let current = try await job(id: jobID)
+        if case .caller = requester, !Self.callerStatuses.contains(status) {
+            throw BookingError.notForCallers(action: status.spoken)
+        }
+        try await requireChange(of: current, by: requester)
         guard current.status.allowedNext.contains(status), status != .rescheduled else {
             throw BookingError.invalidTransition(jobID: current.id, from: current.status, to: status)
         }
@@ -212,7 +242,8 @@ package struct BookingService: Sendable {
                 jobID: current.id,
                 expected: current.status,
                 to: status,
-                at: now()
+                at: now(),
+                by: requester.auditName
             )
         else {
             // It changed under us; report what it is now.
@@ -222,9 +253,18 @@ package struct BookingService: Sendable {
         return updated
     }
 
+    /// The statuses a caller may set: the rest are the office's.
+    static let callerStatuses: Set<JobStatus> = [.confirmed, .cancelled]
+
     /// Moves a job to another date and window: the new slot is claimed and the old one freed at once.
-    package func reschedule(jobID: String, dateText: String, window: TimeWindow) async throws -> Job {
+    package func reschedule(
+        jobID: String,
+        dateText: String,
+        window: TimeWindow,
+        by requester: Requester = .staff
+    ) async throws -> Job {
         let current = try await job(id: jobID)
+        try await requireChange(of: current, by: requester)
         guard current.status.allowedNext.contains(.rescheduled) else {
             throw BookingError.invalidTransition(jobID: current.id, from: current.status, to: .rescheduled)
         }
@@ -240,7 +280,14 @@ package struct BookingService: Sendable {
                 throw BookingError.slotTaken(date, window)
             }
             do {
-                guard let moved = try await store.move(jobID: current.id, to: slot, status: .rescheduled, at: now())
+                guard
+                    let moved = try await store.move(
+                        jobID: current.id,
+                        to: slot,
+                        status: .rescheduled,
+                        at: now(),
+                        by: requester.auditName
+                    )
                 else {
                     throw BookingError.jobNotFound(current.id)
                 }
@@ -257,16 +304,25 @@ package struct BookingService: Sendable {
     package static let confirmationKind = "booking_confirmation"
 
     /// Writes the job's confirmation to the outbox once; calling again returns the same message unless `resend`,
-    /// or unless `phone` names another number to send it to.
+    /// or unless `phone` names another number to send it to. For a caller: only about a job they may see, to another
+    /// number only with full access, within the text allowances (``TextRules``); for anyone, only to the countries
+    /// the rules allow.
     package func confirmation(
         jobID: String,
         resend: Bool,
-        phone: String? = nil
+        phone: String? = nil,
+        for requester: Requester = .staff
     ) async throws -> (message: OutboxMessage, created: Bool) {
         let job = try await job(id: jobID)
+        let access = try await access(to: job, for: requester)
+        guard access != .none else { throw BookingError.notYourBooking(jobID: job.id) }
         let recipient = try phone.map { try Self.normalizedPhone($0) } ?? job.phone
+        if recipient != job.phone, access != .full {
+            throw BookingError.otherNumberNeedsVerification(lastDigits: String(job.phone.suffix(4)))
+        }
         let latest = try await store.latestOutboxMessage(jobID: job.id, kind: Self.confirmationKind)
         if let latest, !resend, phone == nil || latest.recipient == recipient { return (latest, false) }
+        try await requireTextAllowed(to: recipient, about: job.id, for: requester)
         let message = OutboxMessage(
             id: UUID().uuidString.lowercased(),
             jobID: job.id,
@@ -275,7 +331,8 @@ package struct BookingService: Sendable {
             recipient: recipient,
             body: confirmationText(for: job),
             status: OutboxMessage.Status.pending,
-            createdAt: now()
+            createdAt: now(),
+            requestedBy: requester.textAllowanceKey
         )
         do {
             return (try await store.insertOutboxMessage(message), true)

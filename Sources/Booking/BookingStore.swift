@@ -17,13 +17,33 @@ package protocol BookingStore: Sendable {
     /// The jobs booked for this phone number, soonest first.
     func jobs(phone: String) async throws -> [Job]
 
-    /// Changes a job's status if it still has `expected` (compare-and-set); returns the updated job, or `nil` if the
-    /// job changed meanwhile.
-    func updateStatus(jobID: String, expected: JobStatus, to status: JobStatus, at: Date) async throws -> Job?
+    /// Changes a job's status if it still has `expected` (compare-and-set), recording `by` as who changed it;
+    /// returns the updated job, or `nil` if the job changed meanwhile.
+    func updateStatus(
+        jobID: String,
+        expected: JobStatus,
+        to status: JobStatus,
+        at: Date,
+        by: String
+    ) async throws -> Job?
 
     /// Moves a job to a new slot in one statement: the new crew and truck are claimed and the old ones freed
     /// together. Throws ``StoreConflict/slot`` if the new slot is taken.
-    func move(jobID: String, to slot: Slot, status: JobStatus, at: Date) async throws -> Job?
+    func move(jobID: String, to slot: Slot, status: JobStatus, at: Date, by: String) async throws -> Job?
+
+    /// Keeps a one-time code's record (its hash, never the code).
+    func insertVerification(_ verification: CallerVerification) async throws
+    /// The latest code sent for `jobID` on `callSid`.
+    func latestVerification(jobID: String, callSid: String) async throws -> CallerVerification?
+    /// Writes a code's tries and when it was read back.
+    func updateVerification(_ verification: CallerVerification) async throws
+    /// Whether the caller on `callSid` read back a code for `jobID`.
+    func isVerified(jobID: String, callSid: String) async throws -> Bool
+
+    /// Texts about `jobID` (outbox messages and codes) created since `since`.
+    func textCount(jobID: String, since: Date) async throws -> Int
+    /// Texts asked for by `requestedBy` (``Caller/textAllowanceKey``) since `since`.
+    func textCount(requestedBy: String, since: Date) async throws -> Int
 
     /// The latest message of `kind` for a job, if any.
     func latestOutboxMessage(jobID: String, kind: String) async throws -> OutboxMessage?
@@ -97,6 +117,8 @@ package struct OutboxMessage: Sendable, Equatable, Codable {
     /// When a pending message may be tried again.
     package var nextAttemptAt: Date?
     package var updatedAt: Date?
+    /// Who asked for it: `staff`, or the caller's ``Caller/textAllowanceKey``.
+    package var requestedBy: String?
 
     /// The statuses the outbox itself gives a message; Twilio's come after `claimed`.
     package enum Status {
@@ -123,7 +145,8 @@ package struct OutboxMessage: Sendable, Equatable, Codable {
         attempts: Int = 0,
         lastError: String? = nil,
         nextAttemptAt: Date? = nil,
-        updatedAt: Date? = nil
+        updatedAt: Date? = nil,
+        requestedBy: String? = nil
     ) {
         self.id = id
         self.jobID = jobID
@@ -138,5 +161,6 @@ package struct OutboxMessage: Sendable, Equatable, Codable {
         self.lastError = lastError
         self.nextAttemptAt = nextAttemptAt
         self.updatedAt = updatedAt
+        self.requestedBy = requestedBy
     }
 }

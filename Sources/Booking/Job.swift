@@ -26,6 +26,8 @@ package struct Job: Sendable, Equatable, Codable {
     package var callSid: String?
     package var createdAt: Date
     package var updatedAt: Date
+    /// Who made the last change: `staff`, or the SID of the call that made it (``Requester/auditName``).
+    package var updatedBy: String?
 
     package init(
         id: String,
@@ -47,7 +49,8 @@ package struct Job: Sendable, Equatable, Codable {
         notes: String?,
         callSid: String?,
         createdAt: Date,
-        updatedAt: Date
+        updatedAt: Date,
+        updatedBy: String? = nil
     ) {
         self.id = id
         self.customerName = customerName
@@ -69,6 +72,7 @@ package struct Job: Sendable, Equatable, Codable {
         self.callSid = callSid
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.updatedBy = updatedBy
     }
 }
 

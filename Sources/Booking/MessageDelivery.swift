@@ -1,6 +1,9 @@
 /// Sends an outbox message now, for a tool that must tell the caller at once whether their number takes texts.
 package protocol MessageDelivery: Sendable {
     func deliver(messageID: String) async -> DeliveryOutcome
+    /// Sends `body` to `recipient` now, once, without writing it anywhere: for a one-time code, which must not be
+    /// kept. `.willRetry` here means it was not sent (nothing retries it).
+    func sendNow(to recipient: String, body: String) async -> DeliveryOutcome
 }
 
 /// What became of an attempt to send one outbox message.

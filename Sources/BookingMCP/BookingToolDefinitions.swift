@@ -73,7 +73,8 @@ package enum BookingToolDefinitions {
             name: "send_confirmation",
             description: """
                 Send the booking confirmation text message to the customer's phone. Sent once per booking: calling \
-                again returns the same message unless resend is true (only when the caller asks for it again).
+                again returns the same message unless resend is true (only when the caller asks for it again). \
+                Another number only for a caller verified for this booking; texts are limited per booking and caller.
                 """,
             inputSchema: [
                 "type": "object",
@@ -93,7 +94,9 @@ package enum BookingToolDefinitions {
             name: "update_job_status",
             description: """
                 Change a booking: confirm, schedule, start, complete or cancel it, or reschedule it to another date and \
-                window (give date and window). Confirm a cancellation with the caller first.
+                window (give date and window). Confirm a cancellation with the caller first. Callers may confirm, \
+                cancel or reschedule only their own bookings; if the result asks for a code, offer \
+                send_verification_code.
                 """,
             inputSchema: [
                 "type": "object",
@@ -113,8 +116,8 @@ package enum BookingToolDefinitions {
         Tool(
             name: "get_job_details",
             description: """
-                Look up a booking by its job number, or the bookings made with a phone number. With neither, it finds \
-                the bookings made with the number the caller is calling from.
+                Look up a booking by its job number, or the bookings made with the number the caller is calling from \
+                (give neither). A booking made with another number is not shared: offer send_verification_code.
                 """,
             inputSchema: [
                 "type": "object",
@@ -124,6 +127,38 @@ package enum BookingToolDefinitions {
                 ],
             ],
             annotations: .init(readOnlyHint: true)
+        ),
+        Tool(
+            name: "send_verification_code",
+            description: """
+                Text a one-time 6-digit code to the phone number on a booking, so that a caller calling from another \
+                number (or one the carrier could not vouch for) can prove they hold that phone. Only when a result \
+                asked for it and the caller agrees. Then ask the caller to read the code back.
+                """,
+            inputSchema: [
+                "type": "object",
+                "properties": [
+                    "job_id": ["type": "string", "description": "The job number, e.g. QM-7K3P9D."]
+                ],
+                "required": ["job_id"],
+            ],
+            annotations: .init(readOnlyHint: false, destructiveHint: false, idempotentHint: false)
+        ),
+        Tool(
+            name: "check_verification_code",
+            description: """
+                Check the 6-digit code the caller read back for a booking. When it matches, the caller may hear, \
+                change and cancel that booking for the rest of the call. Three tries per code; a code lasts 10 minutes.
+                """,
+            inputSchema: [
+                "type": "object",
+                "properties": [
+                    "job_id": ["type": "string", "description": "The job number, e.g. QM-7K3P9D."],
+                    "code": ["type": "string", "description": "The six digits the caller read back."],
+                ],
+                "required": ["job_id", "code"],
+            ],
+            annotations: .init(readOnlyHint: false, destructiveHint: false, idempotentHint: false)
         ),
     ]
 }

@@ -23,15 +23,18 @@ package struct BookingToolbox: Sendable {
         do {
             let result: Value
             var meta: [String: Value] = [:]
+            let requester = Self.requester(parameters._meta)
             switch parameters.name {
             case "check_availability": result = try await checkAvailability(arguments)
             case "create_booking":
                 let job: Job
                 (job, result) = try await createBooking(arguments, meta: parameters._meta)
                 meta[BookingResultMeta.bookedJobID] = .string(job.id)
-            case "send_confirmation": result = try await sendConfirmation(arguments)
-            case "update_job_status": result = try await updateJobStatus(arguments)
-            case "get_job_details": result = try await jobDetails(arguments, meta: parameters._meta)
+            case "send_confirmation": result = try await sendConfirmation(arguments, for: requester)
+            case "update_job_status": result = try await updateJobStatus(arguments, by: requester)
+            case "get_job_details": result = try await jobDetails(arguments, for: requester)
+            case "send_verification_code": result = try await sendVerificationCode(arguments, for: requester)
+            case "check_verification_code": result = try await checkVerificationCode(arguments, for: requester)
             default:
                 throw BookingError.invalidArgument(field: "tool", reason: "there is no tool called \(parameters.name)")
             }
@@ -112,11 +115,12 @@ package struct BookingToolbox: Sendable {
         return (job, .object(result))
     }
 
-    private func sendConfirmation(_ arguments: Arguments) async throws -> Value {
+    private func sendConfirmation(_ arguments: Arguments, for requester: Requester) async throws -> Value {
         var (message, created) = try await service.confirmation(
             jobID: try arguments.text("job_id"),
             resend: arguments.flag("resend"),
-            phone: arguments.optionalText("phone")
+            phone: arguments.optionalText("phone"),
+            for: requester
         )
         let digits = String(message.recipient.suffix(4))
         var say =
@@ -163,7 +167,7 @@ package struct BookingToolbox: Sendable {
         try? await Deadline.run(wait, overrun: .letRun) { await delivery.deliver(messageID: messageID) }?.get()
     }
 
-    private func updateJobStatus(_ arguments: Arguments) async throws -> Value {
+    private func updateJobStatus(_ arguments: Arguments, by requester: Requester) async throws -> Value {
         let jobID = try arguments.text("job_id")
         let action = try arguments.text("action").lowercased()
         let job: Job
@@ -172,12 +176,17 @@ package struct BookingToolbox: Sendable {
             guard let window = TimeWindow(rawValue: try arguments.text("window").lowercased()) else {
                 throw BookingError.invalidArgument(field: "window", reason: "say morning or afternoon")
             }
-            job = try await service.reschedule(jobID: jobID, dateText: try arguments.text("date"), window: window)
-        case "confirm": job = try await service.updateStatus(jobID: jobID, to: .confirmed)
-        case "schedule": job = try await service.updateStatus(jobID: jobID, to: .scheduled)
-        case "start": job = try await service.updateStatus(jobID: jobID, to: .inProgress)
-        case "complete": job = try await service.updateStatus(jobID: jobID, to: .completed)
-        case "cancel": job = try await service.updateStatus(jobID: jobID, to: .cancelled)
+            job = try await service.reschedule(
+                jobID: jobID,
+                dateText: try arguments.text("date"),
+                window: window,
+                by: requester
+            )
+        case "confirm": job = try await service.updateStatus(jobID: jobID, to: .confirmed, by: requester)
+        case "schedule": job = try await service.updateStatus(jobID: jobID, to: .scheduled, by: requester)
+        case "start": job = try await service.updateStatus(jobID: jobID, to: .inProgress, by: requester)
+        case "complete": job = try await service.updateStatus(jobID: jobID, to: .completed, by: requester)
+        case "cancel": job = try await service.updateStatus(jobID: jobID, to: .cancelled, by: requester)
         default:
             throw BookingError.invalidArgument(
                 field: "action",
@@ -193,14 +202,12 @@ package struct BookingToolbox: Sendable {
         return .object(result)
     }
 
-    private func jobDetails(_ arguments: Arguments, meta: Metadata?) async throws -> Value {
+    private func jobDetails(_ arguments: Arguments, for requester: Requester) async throws -> Value {
         let jobs: [Job]
         if let id = arguments.optionalText("job_id") {
-            jobs = [try await service.job(id: id)]
-        } else if let phone = arguments.optionalText("phone") ?? Self.callerNumber(meta) {
-            jobs = try await service.jobs(phone: phone)
+            jobs = [try await service.job(id: id, for: requester)]
         } else {
-            throw BookingError.invalidArgument(field: "job number or phone number", reason: "ask the caller for one")
+            jobs = try await service.jobs(phone: arguments.optionalText("phone"), for: requester)
         }
         let say =
             jobs.isEmpty
@@ -209,6 +216,47 @@ package struct BookingToolbox: Sendable {
                 separator: " "
             )
         return ["jobs": .array(jobs.map { .object(Self.summary(of: $0)) }), "say": .string(say)]
+    }
+
+    private func sendVerificationCode(_ arguments: Arguments, for requester: Requester) async throws -> Value {
+        let sent = try await service.sendVerificationCode(jobID: try arguments.text("job_id"), for: requester)
+        return [
+            "job_id": .string(sent.jobID),
+            "to_last_digits": .string(sent.lastDigits),
+            "say": .string(
+                "I've texted a 6-digit code to the phone on booking \(sent.jobID), the number ending "
+                    + "\(sent.lastDigits). Please read it to me when it arrives; it is valid for 10 minutes."
+            ),
+        ]
+    }
+
+    private func checkVerificationCode(_ arguments: Arguments, for requester: Requester) async throws -> Value {
+        let job = try await service.checkVerificationCode(
+            jobID: try arguments.text("job_id"),
+            code: try arguments.text("code"),
+            for: requester
+        )
+        var result = Self.summary(of: job)
+        result["verified"] = .bool(true)
+        result["say"] = .string(
+            "Thank you, that's the right code. Job \(job.id): \(job.date.spoken), \(job.window.spoken), "
+                + "\(job.status.spoken). How can I help with it?"
+        )
+        return .object(result)
+    }
+
+    /// Who is asking: a call's caller when the voice server passes the call in `_meta` (`callSid`, `callerNumber`,
+    /// `callerNumberVerified`), otherwise staff. Only clients that passed the admin listener's token (or loopback)
+    /// reach the MCP server at all; the model cannot change `_meta`, which the voice server writes.
+    static func requester(_ meta: Metadata?) -> Requester {
+        guard let callSid = meta?["callSid"]?.stringValue, !callSid.isEmpty else { return .staff }
+        return .caller(
+            Caller(
+                callSid: callSid,
+                number: callerNumber(meta),
+                numberIsVerified: meta?["callerNumberVerified"]?.boolValue ?? false
+            )
+        )
     }
 
     /// The number the caller is calling from, which the voice server passes in `_meta` as `callerNumber`.

@@ -84,6 +84,39 @@ enum BookingMigrations {
                     "CREATE INDEX IF NOT EXISTS jobs_call_sid ON jobs (call_sid)"
                 ]
             ),
+            (
+                4,
+                [
+                    // Who made each change (issue 13): `staff` or the call's SID.
+                    "ALTER TABLE jobs ADD COLUMN updated_by TEXT",
+                    // Who asked for each text, for the hourly allowance.
+                    "ALTER TABLE outbox ADD COLUMN requested_by TEXT",
+                    "CREATE INDEX IF NOT EXISTS outbox_requested_by ON outbox (requested_by, created_at)",
+                    // One-time codes a caller reads back to reach a booking: the hash only, never the code.
+                    """
+                    CREATE TABLE IF NOT EXISTS caller_verifications (
+                        id TEXT PRIMARY KEY,
+                        job_id TEXT NOT NULL REFERENCES jobs (id),
+                        call_sid TEXT NOT NULL,
+                        code_hash TEXT NOT NULL,
+                        salt TEXT NOT NULL,
+                        created_at TEXT NOT NULL,
+                        expires_at TEXT NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        verified_at TEXT,
+                        requested_by TEXT NOT NULL
+                    )
+                    """,
+                    """
+                    CREATE INDEX IF NOT EXISTS caller_verifications_job_call
+                    ON caller_verifications (job_id, call_sid, created_at)
+                    """,
+                    """
+                    CREATE INDEX IF NOT EXISTS caller_verifications_requested_by
+                    ON caller_verifications (requested_by, created_at)
+                    """,
+                ]
+            ),
         ]
     )
 }

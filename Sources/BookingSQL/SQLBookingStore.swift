@@ -94,22 +94,29 @@ package final class SQLBookingStore: BookingStore {
             .all().map(Self.job(from:))
     }
 
-    package func updateStatus(jobID: String, expected: JobStatus, to status: JobStatus, at: Date) async throws -> Job? {
+    package func updateStatus(
+        jobID: String,
+        expected: JobStatus,
+        to status: JobStatus,
+        at: Date,
+        by: String
+    ) async throws -> Job? {
         try await database.raw(
             """
-            UPDATE jobs SET status = \(bind: status.rawValue), updated_at = \(bind: SQLTimestamp.text(at))
-            WHERE id = \(bind: jobID) AND status = \(bind: expected.rawValue) RETURNING *
+            UPDATE jobs SET status = \(bind: status.rawValue), updated_at = \(bind: SQLTimestamp.text(at)),
+            updated_by = \(bind: by) WHERE id = \(bind: jobID) AND status = \(bind: expected.rawValue) RETURNING *
             """
         ).first().map(Self.job(from:))
     }
 
-    package func move(jobID: String, to slot: Slot, status: JobStatus, at: Date) async throws -> Job? {
+    package func move(jobID: String, to slot: Slot, status: JobStatus, at: Date, by: String) async throws -> Job? {
         do {
             return try await database.raw(
                 """
                 UPDATE jobs SET move_date = \(bind: slot.date.iso), time_window = \(bind: slot.window.rawValue),
                 crew_id = \(bind: slot.crewID), truck_id = \(bind: slot.truckID), status = \(bind: status.rawValue),
-                updated_at = \(bind: SQLTimestamp.text(at)) WHERE id = \(bind: jobID) RETURNING *
+                updated_at = \(bind: SQLTimestamp.text(at)), updated_by = \(bind: by) WHERE id = \(bind: jobID)
+                RETURNING *
                 """
             ).first().map(Self.job(from:))
         } catch {
@@ -127,10 +134,10 @@ package final class SQLBookingStore: BookingStore {
         do {
             try await database.raw(
                 """
-                INSERT INTO outbox (id, job_id, kind, sequence, recipient, body, status, created_at) VALUES
-                (\(bind: message.id), \(bind: message.jobID), \(bind: message.kind), \(bind: message.sequence),
+                INSERT INTO outbox (id, job_id, kind, sequence, recipient, body, status, created_at, requested_by)
+                VALUES (\(bind: message.id), \(bind: message.jobID), \(bind: message.kind), \(bind: message.sequence),
                 \(bind: message.recipient), \(bind: message.body), \(bind: message.status),
-                \(bind: SQLTimestamp.text(message.createdAt)))
+                \(bind: SQLTimestamp.text(message.createdAt)), \(bind: message.requestedBy))
                 """
             ).run()
         } catch {
@@ -179,6 +186,74 @@ package final class SQLBookingStore: BookingStore {
         }
     }
 
+    // MARK: One-time codes and text allowances
+
+    package func insertVerification(_ verification: CallerVerification) async throws {
+        try await database.raw(
+            """
+            INSERT INTO caller_verifications (id, job_id, call_sid, code_hash, salt, created_at, expires_at, attempts,
+            verified_at, requested_by) VALUES (\(bind: verification.id), \(bind: verification.jobID),
+            \(bind: verification.callSid), \(bind: verification.codeHash), \(bind: verification.salt),
+            \(bind: SQLTimestamp.text(verification.createdAt)), \(bind: SQLTimestamp.text(verification.expiresAt)),
+            \(bind: verification.attempts), \(bind: verification.verifiedAt.map(SQLTimestamp.text)),
+            \(bind: verification.requestedBy))
+            """
+        ).run()
+    }
+
+    package func latestVerification(jobID: String, callSid: String) async throws -> CallerVerification? {
+        try await database.raw(
+            """
+            SELECT * FROM caller_verifications WHERE job_id = \(bind: jobID) AND call_sid = \(bind: callSid)
+            ORDER BY created_at DESC LIMIT 1
+            """
+        ).first().map(Self.verification(from:))
+    }
+
+    package func updateVerification(_ verification: CallerVerification) async throws {
+        try await database.raw(
+            """
+            UPDATE caller_verifications SET attempts = \(bind: verification.attempts),
+            verified_at = \(bind: verification.verifiedAt.map(SQLTimestamp.text)) WHERE id = \(bind: verification.id)
+            """
+        ).run()
+    }
+
+    package func isVerified(jobID: String, callSid: String) async throws -> Bool {
+        try await database.raw(
+            """
+            SELECT 1 AS verified FROM caller_verifications WHERE job_id = \(bind: jobID) AND call_sid = \(bind: callSid)
+            AND verified_at IS NOT NULL LIMIT 1
+            """
+        ).first() != nil
+    }
+
+    package func textCount(jobID: String, since: Date) async throws -> Int {
+        let since = SQLTimestamp.text(since)
+        return try await count(
+            """
+            SELECT (SELECT COUNT(*) FROM outbox WHERE job_id = \(bind: jobID) AND created_at >= \(bind: since))
+            + (SELECT COUNT(*) FROM caller_verifications WHERE job_id = \(bind: jobID) AND created_at >= \(bind: since))
+            AS texts
+            """
+        )
+    }
+
+    package func textCount(requestedBy: String, since: Date) async throws -> Int {
+        let since = SQLTimestamp.text(since)
+        return try await count(
+            """
+            SELECT (SELECT COUNT(*) FROM outbox WHERE requested_by = \(bind: requestedBy) AND created_at >= \(bind: since))
+            + (SELECT COUNT(*) FROM caller_verifications WHERE requested_by = \(bind: requestedBy)
+            AND created_at >= \(bind: since)) AS texts
+            """
+        )
+    }
+
+    private func count(_ query: SQLQueryString) async throws -> Int {
+        try await database.raw(query).first()?.decode(column: "texts", as: Int.self) ?? 0
+    }
+
     // MARK: Rows
 
     private static func job(from row: any SQLRow) throws -> Job {
@@ -210,7 +285,23 @@ package final class SQLBookingStore: BookingStore {
             notes: try optionalText("notes"),
             callSid: try optionalText("call_sid"),
             createdAt: try SQLTimestamp.date(text("created_at")),
-            updatedAt: try SQLTimestamp.date(text("updated_at"))
+            updatedAt: try SQLTimestamp.date(text("updated_at")),
+            updatedBy: try optionalText("updated_by")
+        )
+    }
+
+    private static func verification(from row: any SQLRow) throws -> CallerVerification {
+        CallerVerification(
+            id: try row.decode(column: "id", as: String.self),
+            jobID: try row.decode(column: "job_id", as: String.self),
+            callSid: try row.decode(column: "call_sid", as: String.self),
+            codeHash: try row.decode(column: "code_hash", as: String.self),
+            salt: try row.decode(column: "salt", as: String.self),
+            createdAt: try SQLTimestamp.date(row.decode(column: "created_at", as: String.self)),
+            expiresAt: try SQLTimestamp.date(row.decode(column: "expires_at", as: String.self)),
+            attempts: try row.decode(column: "attempts", as: Int.self),
+            verifiedAt: try row.decode(column: "verified_at", as: String?.self).map(SQLTimestamp.date),
+            requestedBy: try row.decode(column: "requested_by", as: String.self)
         )
     }
 
@@ -228,7 +319,8 @@ package final class SQLBookingStore: BookingStore {
             attempts: try row.decode(column: "attempts", as: Int.self),
             lastError: try row.decode(column: "last_error", as: String?.self),
             nextAttemptAt: try row.decode(column: "next_attempt_at", as: String?.self).map(SQLTimestamp.date),
-            updatedAt: try row.decode(column: "updated_at", as: String?.self).map(SQLTimestamp.date)
+            updatedAt: try row.decode(column: "updated_at", as: String?.self).map(SQLTimestamp.date),
+            requestedBy: try row.decode(column: "requested_by", as: String?.self)
         )
     }
 

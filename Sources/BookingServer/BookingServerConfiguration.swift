@@ -59,6 +59,17 @@ package struct BookingServerConfiguration: Sendable {
                 throw ConfigurationError(variable: ConfigurationVariable.bookingPolicyFile.name, problem: "\(error)")
             }
         }
+        if let text = values[.smsAllowedCountries] {
+            let codes = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
+            if let unknown = codes.first(where: { !PhoneCountry.isKnown($0) }) {
+                throw ConfigurationError(
+                    variable: ConfigurationVariable.smsAllowedCountries.name,
+                    problem: "must be ISO country codes separated by commas, such as US,CA; \"\(unknown)\" is not one "
+                        + "this server knows"
+                )
+            }
+            policy.texts.allowedCountries = Set(codes)
+        }
         if environment == .production, twilio.authToken == nil {
             throw ConfigurationError(
                 variable: ConfigurationVariable.twilioAuthToken.name,

@@ -28,11 +28,14 @@ package struct CallRefused: Error, CustomStringConvertible {
 package struct CallAdmission: Sendable {
     /// The caller's number, E.164, when Twilio gave one.
     package var callerNumber: String?
+    /// Whether the carrier vouched for ``callerNumber``: Twilio's `StirVerstat` was `TN-Validation-Passed-A`.
+    package var callerNumberVerified: Bool
     /// Where the call reports what happened on it; `nil` keeps nothing.
     package var journal: (any CallJournal)?
 
-    package init(callerNumber: String?, journal: (any CallJournal)?) {
+    package init(callerNumber: String?, callerNumberVerified: Bool = false, journal: (any CallJournal)?) {
         self.callerNumber = callerNumber
+        self.callerNumberVerified = callerNumberVerified
         self.journal = journal
     }
 }

@@ -17,7 +17,8 @@ extension CallSession {
             arguments: invocation.arguments,
             callID: invocation.callID,
             callSid: call.start.callSid,
-            callerNumber: call.callerNumber
+            callerNumber: call.callerNumber,
+            callerNumberVerified: call.callerNumberVerified
         )
         await ToolRunner(provider: tools, deadline: configuration.toolDeadline).run(request) { outcome in
             let milliseconds = Self.milliseconds(ContinuousClock.now - started)

@@ -66,6 +66,7 @@ extension CallSession {
         let call = StartedCall(
             start: start,
             callerNumber: admission.callerNumber,
+            callerNumberVerified: admission.callerNumberVerified,
             journal: admission.journal,
             logger: logger
         )

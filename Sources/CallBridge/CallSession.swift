@@ -53,6 +53,7 @@ package final class CallSession: Sendable {
     struct StartedCall: Sendable {
         let start: TwilioInboundMessage.Start
         let callerNumber: String?
+        let callerNumberVerified: Bool
         let journal: (any CallJournal)?
         /// Carries `call_sid` and `stream_sid`.
         let logger: Logger

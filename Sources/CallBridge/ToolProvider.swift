@@ -64,13 +64,23 @@ package struct ToolCall: Sendable, Equatable {
     package var callSid: String
     /// The caller's number, E.164, when Twilio gave one.
     package var callerNumber: String?
+    /// Whether the carrier vouched for ``callerNumber`` (SHAKEN/STIR attestation A).
+    package var callerNumberVerified: Bool
 
-    package init(name: String, arguments: String, callID: String, callSid: String, callerNumber: String?) {
+    package init(
+        name: String,
+        arguments: String,
+        callID: String,
+        callSid: String,
+        callerNumber: String?,
+        callerNumberVerified: Bool = false
+    ) {
         self.name = name
         self.arguments = arguments
         self.callID = callID
         self.callSid = callSid
         self.callerNumber = callerNumber
+        self.callerNumberVerified = callerNumberVerified
     }
 }
 

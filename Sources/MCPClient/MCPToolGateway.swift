@@ -144,6 +144,9 @@ package actor MCPToolGateway: ToolProvider {
         let readOnly = catalog?.readOnly.contains(call.name) == true
         var meta: [String: Value] = ["callSid": .string(call.callSid)]
         if let callerNumber = call.callerNumber { meta["callerNumber"] = .string(callerNumber) }
+        // The booking server lets a caller reach only their own bookings, and trusts their number for changes
+        // only when the carrier vouched for it.
+        meta["callerNumberVerified"] = .bool(call.callerNumberVerified)
         if !readOnly { meta["idempotencyKey"] = .string("\(call.callSid):\(call.callID)") }
         let request = CallTool.request(
             .init(name: call.name, arguments: arguments, meta: Metadata(additionalFields: meta))

@@ -111,6 +111,32 @@ package actor OutboxSender: Service, MessageDelivery {
         }
     }
 
+    /// Sends a text that is not in the outbox (a one-time code, which must not be stored), once. Nothing retries
+    /// it: `.willRetry` says it was not sent, and the caller can ask for another.
+    package func sendNow(to recipient: String, body: String) async -> DeliveryOutcome {
+        guard let twilio else { return .disabled }
+        do {
+            let sent = try await twilio.sendMessage(
+                to: recipient,
+                from: configuration.from,
+                body: body,
+                statusCallback: nil
+            )
+            logger.info("Text message accepted by Twilio", metadata: ["twilio_sid": "\(sent.sid)", "kind": "code"])
+            return .accepted
+        } catch let error as TwilioRESTError {
+            switch error.kind {
+            case .invalidNumber: return .refused(.invalidNumber, detail: error.message)
+            case .unsubscribed: return .refused(.optedOut, detail: error.message)
+            case .notMobile: return .refused(.notMobile, detail: error.message)
+            case .other: return .refused(.other, detail: error.message)
+            case .rateLimited, .serverError: return .willRetry(reason: "\(error)")
+            }
+        } catch {
+            return .willRetry(reason: "\(error)")
+        }
+    }
+
     private func send(_ claimed: OutboxMessage, through twilio: TwilioRESTClient) async throws -> DeliveryOutcome {
         let sent: TwilioRESTClient.Message
         do {

@@ -22,6 +22,9 @@ struct ServerCallHost: CallHost {
         }
         return CallAdmission(
             callerNumber: start.customParameters[VoiceWebhookController.StreamParameter.from],
+            // Bound by the stream token like every parameter: a caller cannot claim an attestation.
+            callerNumberVerified: start.customParameters[VoiceWebhookController.StreamParameter.stirVerstat]
+                == VoiceWebhookController.fullAttestation,
             journal: CallJournals(journals: journals)
         )
     }

@@ -31,6 +31,8 @@ package struct VoiceWebhookController: Sendable {
         package static let callSid = "callSid"
         package static let from = "from"
         package static let to = "to"
+        /// Twilio's SHAKEN/STIR result for the caller's number (`StirVerstat`), when the call had one.
+        package static let stirVerstat = "stirVerstat"
         package static let streamToken = "streamToken"
     }
 
@@ -85,6 +87,9 @@ package struct VoiceWebhookController: Sendable {
         // Twilio refuses parameter values of 500 characters or more; a caller ID that long is not a number anyway.
         if let from, from.count < 500 { streamParameters.append((StreamParameter.from, from)) }
         if let to, to.count < 500 { streamParameters.append((StreamParameter.to, to)) }
+        if let verstat = parameters["StirVerstat"], verstat.count < 500 {
+            streamParameters.append((StreamParameter.stirVerstat, verstat))
+        }
         if let validator {
             // The token covers every parameter the stream will carry: a changed `from` is refused at `start`.
             let bound = Dictionary(streamParameters.map { ($0.name, $0.value) }) { first, _ in first }
@@ -100,6 +105,10 @@ package struct VoiceWebhookController: Sendable {
         )
         return Self.xmlResponse(twiml.xml)
     }
+
+    /// The `StirVerstat` that vouches for the caller's number: the carrier knows the customer and their right to
+    /// the number (SHAKEN/STIR attestation A).
+    package static let fullAttestation = "TN-Validation-Passed-A"
 
     /// What a call that is not taken hears, and why; `nil` when it is taken.
     private func refusal(for admission: CallRegistry.Admission) -> (reason: Refusal, twiml: RefusalTwiML)? {

@@ -342,7 +342,8 @@ actor FakeRealtimeConnection {
     }
 
     /// Replaces each `{{name}}` with the string field `name` of the latest tool output that has one, as a model
-    /// would reuse a job number it was just given.
+    /// would reuse a job number it was just given, or else with what ``FakeRealtimeServer/Options/callerKnowledge``
+    /// says the caller told it.
     private func filledIn(_ arguments: String) -> String {
         guard arguments.contains("{{") else { return arguments }
         var filled = arguments
@@ -353,7 +354,9 @@ actor FakeRealtimeConnection {
             let close = filled.range(of: "}}", range: open.upperBound..<filled.endIndex)
         {
             let name = String(filled[open.upperBound..<close.lowerBound])
-            let value = outputs.lazy.compactMap { Self.firstString(named: name, in: $0) }.first ?? ""
+            let value =
+                outputs.lazy.compactMap { Self.firstString(named: name, in: $0) }.first ?? options.callerKnowledge(name)
+                ?? ""
             filled.replaceSubrange(open.lowerBound..<close.upperBound, with: value)
         }
         return filled

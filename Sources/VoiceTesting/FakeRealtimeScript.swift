@@ -30,7 +30,8 @@ package enum ScriptedResponse: Sendable, Equatable {
 package struct ScriptedFunctionCall: Sendable, Equatable {
     package var name: String
     /// A JSON object, as text. `{{name}}` stands for the string field `name` of the latest tool output that has
-    /// one (for example `{{job_id}}` after a booking).
+    /// one (for example `{{job_id}}` after a booking), or else for what the caller knows
+    /// (``FakeRealtimeServer/Options/callerKnowledge``).
     package var arguments: String
 
     package init(name: String, arguments: String) {

@@ -24,6 +24,9 @@ package final class FakeRealtimeServer: Sendable {
         package var speechStartMilliseconds = 40
         /// Answer every truncate with the service's "already shorter" error, to check a failed truncate is harmless.
         package var rejectsTruncates = false
+        /// Values for `{{name}}` in scripted arguments that no tool output has: what the caller knows from outside
+        /// the call, such as a code texted to their phone.
+        package var callerKnowledge: @Sendable (String) -> String? = { _ in nil }
 
         package init() {}
     }

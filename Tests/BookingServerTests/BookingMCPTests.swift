@@ -102,7 +102,7 @@ struct BookingMCPTests {
                 Set(tools.compactMap { $0["name"]?.stringValue })
                     == [
                         "check_availability", "create_booking", "send_confirmation", "update_job_status",
-                        "get_job_details",
+                        "get_job_details", "send_verification_code", "check_verification_code",
                     ]
             )
             #expect(tools.allSatisfy { $0["inputSchema"]?["type"] == "object" })
@@ -253,7 +253,7 @@ struct BookingMCPTests {
                 CallTool.Parameters(
                     name: "get_job_details",
                     arguments: [:],
-                    meta: Metadata(additionalFields: ["callerNumber": "+14155550123"])
+                    meta: Metadata(additionalFields: ["callerNumber": "+14155550123", "callSid": "CA7"])
                 )
             )
             let jobs = try JSONDecoder().decode(

@@ -12,10 +12,20 @@ struct ConfirmationTextTests {
         func job(id: String) async throws -> Job? { nil }
         func job(idempotencyKey: String) async throws -> Job? { nil }
         func jobs(phone: String) async throws -> [Job] { [] }
-        func updateStatus(jobID: String, expected: JobStatus, to status: JobStatus, at: Date) async throws -> Job? {
-            nil
-        }
-        func move(jobID: String, to slot: Slot, status: JobStatus, at: Date) async throws -> Job? { nil }
+        func updateStatus(
+            jobID: String,
+            expected: JobStatus,
+            to status: JobStatus,
+            at: Date,
+            by: String
+        ) async throws -> Job? { nil }
+        func move(jobID: String, to slot: Slot, status: JobStatus, at: Date, by: String) async throws -> Job? { nil }
+        func insertVerification(_ verification: CallerVerification) async throws {}
+        func latestVerification(jobID: String, callSid: String) async throws -> CallerVerification? { nil }
+        func updateVerification(_ verification: CallerVerification) async throws {}
+        func isVerified(jobID: String, callSid: String) async throws -> Bool { false }
+        func textCount(jobID: String, since: Date) async throws -> Int { 0 }
+        func textCount(requestedBy: String, since: Date) async throws -> Int { 0 }
         func latestOutboxMessage(jobID: String, kind: String) async throws -> OutboxMessage? { nil }
         func insertOutboxMessage(_ message: OutboxMessage) async throws -> OutboxMessage { message }
         func outboxMessage(id: String) async throws -> OutboxMessage? { nil }
@@ -89,5 +99,24 @@ struct ConfirmationTextTests {
         #expect(outside.isEmpty, "not GSM-7: \(String(String.UnicodeScalarView(outside)))")
         #expect(text.contains("(Apt 3) 12 Grand St - \"Rear\" - Brooklyn ?"))
         #expect(text.contains("?? 1-2-3, Café Road"))
+    }
+}
+
+/// The country of a number, for `SMS_ALLOWED_COUNTRIES`.
+struct PhoneCountryTests {
+    @Test(arguments: [
+        ("+14155552671", "US"), ("+14165550123", "CA"), ("+18765550123", "JM"), ("+18095550123", "DO"),
+        ("+447700900123", "GB"), ("+5215512345678", "MX"), ("+35312345678", "IE"),
+    ])
+    func numbersBelongToTheirCountry(number: String, country: String) {
+        #expect(PhoneCountry.of(number) == country)
+    }
+
+    @Test func unknownOrMalformedNumbersBelongToNoCountry() {
+        #expect(PhoneCountry.of("+999123456") == nil)
+        #expect(PhoneCountry.of("14155552671") == nil)
+        #expect(PhoneCountry.of("+1415555") == nil)
+        #expect(!TextRules().allows("+447700900123"))
+        #expect(TextRules().allows("+14165550123"))
     }
 }

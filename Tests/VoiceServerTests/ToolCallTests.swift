@@ -25,14 +25,18 @@ extension CallTests {
         script: FakeRealtimeScript,
         environment extra: [String: String] = [:],
         logs: LogRecorder = LogRecorder(),
+        callerKnowledge: @escaping @Sendable (String, FakeTwilioREST) -> String? = { _, _ in nil },
         _ test: @escaping @Sendable (CallContext) async throws -> Value
     ) async throws -> Value {
         try await FakeTwilioREST.run(accountSid: TestValues.accountSid, authToken: TestValues.authToken) { twilio in
             var environment = TestValues.environment
             environment["TWILIO_API_BASE_URL"] = twilio.baseURL.absoluteString
             environment.merge(extra) { $1 }
+            var options = FakeRealtimeServer.Options()
+            options.callerKnowledge = { callerKnowledge($0, twilio) }
             return try await withCallServer(
                 script: script,
+                realtimeOptions: options,
                 environment: environment,
                 logs: logs,
                 tools: nil
@@ -135,7 +139,7 @@ extension CallTests {
             #expect(
                 Set(offered ?? []) == [
                     "check_availability", "create_booking", "send_confirmation", "update_job_status",
-                    "get_job_details", "end_call",
+                    "get_job_details", "end_call", "send_verification_code", "check_verification_code",
                 ]
             )
 
