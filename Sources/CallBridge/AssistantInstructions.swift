@@ -47,6 +47,9 @@ package struct AssistantInstructions: Sendable {
             - Before booking, confirm the date, the time window, both addresses, the home size, the name and the phone number.
             - Use the tools for availability, prices and bookings; never invent them. If a tool reports a problem, say so \
             briefly in plain words and offer another date or a call back.
+            - A caller may hear and change only their own bookings. If a tool says a code is needed, offer to text one \
+            (send_verification_code), ask the caller to read it back, and check it (check_verification_code). Never \
+            guess or repeat another customer's details.
             - If the caller interrupts you, stop and listen.
             """ + callControlRules
     }

@@ -24,6 +24,8 @@ package struct SimulatedCaller: Sendable {
         package var streamSid = "MZ" + String(repeating: "0", count: 32)
         package var from = "+14155552671"
         package var to = "+15005550006"
+        /// Twilio's SHAKEN/STIR result for `from`, e.g. `TN-Validation-Passed-A`; `nil` sends none.
+        package var stirVerstat: String?
 
         package init(serverURL: String, publicBaseURL: String, authToken: String?) {
             self.serverURL = serverURL
@@ -97,11 +99,13 @@ package struct SimulatedCaller: Sendable {
     // MARK: Webhook
 
     private func postIncomingCall() async throws -> CallerReport {
-        let fields = FormParameters([
+        var pairs = [
             ("AccountSid", configuration.accountSid), ("ApiVersion", "2010-04-01"), ("CallSid", configuration.callSid),
             ("CallStatus", "ringing"), ("Direction", "inbound"), ("From", configuration.from), ("To", configuration.to),
             ("Caller", configuration.from), ("Called", configuration.to), ("FromCity", "SAN FRANCISCO"),
-        ])
+        ]
+        if let verstat = configuration.stirVerstat { pairs.append(("StirVerstat", verstat)) }
+        let fields = FormParameters(pairs)
         var request = HTTPClientRequest(url: configuration.serverURL + "/voice/incoming")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")

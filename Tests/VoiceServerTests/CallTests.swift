@@ -20,7 +20,8 @@ struct CallTests {
     static func caller(
         _ client: any TestClientProtocol,
         callSid: String = "CA" + String(repeating: "1", count: 32),
-        from: String = TestValues.callerNumber
+        from: String = TestValues.callerNumber,
+        stirVerstat: String? = nil
     )
         throws -> SimulatedCaller
     {
@@ -31,6 +32,7 @@ struct CallTests {
         )
         configuration.callSid = callSid
         configuration.from = from
+        configuration.stirVerstat = stirVerstat
         configuration.streamSid = "MZ" + callSid.dropFirst(2)
         return SimulatedCaller(configuration: configuration)
     }
