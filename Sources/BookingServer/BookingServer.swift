@@ -63,7 +63,7 @@ package struct BookingServer: Sendable {
         SMSStatusController(store: system.store).addRoutes(
             to: router,
             authenticator: TwilioWebhookAuthenticator(
-                validator: configuration.twilio.signatureValidator,
+                validator: { [validator = configuration.twilio.signatureValidator] in validator },
                 urlResolver: PublicURLResolver(publicBaseURL: configuration.publicBaseURL),
                 limiter: BadSignatureLimiter()
             )

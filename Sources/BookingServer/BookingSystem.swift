@@ -21,17 +21,21 @@ package struct BookingSystem: Sendable {
     /// - Parameters:
     ///   - storage: the database the booking tables live in (it may hold the call records too).
     ///   - policy: replaces the configured fleet and rules (the benchmark uses a large fleet).
+    ///   - secrets: where the texts' Twilio auth token is read at each send (reloaded on `SIGHUP`); without it, the
+    ///     token read at start is used.
     package init(
         configuration: BookingServerConfiguration,
         storage: SQLStorage,
         policy: BookingPolicy? = nil,
+        secrets: SecretStore? = nil,
         logger: Logger
     ) {
         let store = SQLBookingStore(storage: storage, logger: logger)
         let policy = policy ?? configuration.policy
+        let twilio = secrets.map { configuration.twilio.restClient(secrets: $0) } ?? configuration.twilio.restClient
         let sender = OutboxSender(
             store: store,
-            twilio: configuration.twilio.phoneNumber == nil ? nil : configuration.twilio.restClient,
+            twilio: configuration.twilio.phoneNumber == nil ? nil : twilio,
             configuration: OutboxSender.Configuration(
                 from: configuration.twilio.phoneNumber ?? "",
                 statusCallback: configuration.smsStatusCallback

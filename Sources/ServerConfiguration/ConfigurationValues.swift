@@ -14,12 +14,16 @@ package struct ConfigurationValues: Sendable {
     }
 
     /// Reads `environment` (the process environment by default) and the file at `environmentFile`, if it exists.
+    ///
+    /// Every secret variable can also come from a file named by the same variable with `_FILE` (`OPENAI_API_KEY_FILE`,
+    /// the Docker and Kubernetes secrets convention): the file's content, without its trailing newline, is the value.
+    /// Setting both is an error, and so is a file that cannot be read or is empty.
     package static func load(
         environment: [String: String] = ProcessInfo.processInfo.environment,
         environmentFile: String? = ".env"
     ) async throws -> ConfigurationValues {
         let secrets = SecretsSpecifier<String, String>.specific(
-            Set(ConfigurationVariable.allCases.filter(\.isSecret).map(\.name))
+            Set(ConfigurationVariable.allCases.filter(\.isSecret).flatMap { [$0.name, $0.name + "_FILE"] })
         )
         var providers: [any ConfigProvider] = [
             EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: secrets)
@@ -33,14 +37,52 @@ package struct ConfigurationValues: Sendable {
                 )
             )
         }
-        return ConfigurationValues(reader: ConfigReader(providers: providers))
+        let direct = ConfigurationValues(reader: ConfigReader(providers: providers))
+        let fromFiles = try direct.secretsFromFiles()
+        guard !fromFiles.isEmpty else { return direct }
+        return ConfigurationValues(
+            reader: ConfigReader(providers: [InMemoryProvider(name: "secret files", values: fromFiles)] + providers)
+        )
+    }
+
+    /// The secrets whose `_FILE` variable is set, read from their files.
+    private func secretsFromFiles() throws(ConfigurationError) -> [AbsoluteConfigKey: ConfigValue] {
+        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        for variable in ConfigurationVariable.allCases where variable.isSecret {
+            let fileVariable = variable.name + "_FILE"
+            guard let path = text(named: fileVariable, isSecret: true) else { continue }
+            guard self[variable] == nil else {
+                throw ConfigurationError(
+                    variable: fileVariable,
+                    problem: "is set beside \(variable.name): set one of them"
+                )
+            }
+            guard let content = FileManager.default.contents(atPath: path),
+                let text = String(data: content, encoding: .utf8)
+            else {
+                throw ConfigurationError(variable: fileVariable, problem: "names a file that cannot be read (\(path))")
+            }
+            let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !value.isEmpty else {
+                throw ConfigurationError(variable: fileVariable, problem: "names an empty file (\(path))")
+            }
+            values[AbsoluteConfigKey(Self.key(variable.name))] = ConfigValue(.string(value), isSecret: true)
+        }
+        return values
+    }
+
+    private static func key(_ name: String) -> ConfigKey {
+        ConfigKey(name.lowercased().replacingOccurrences(of: "_", with: "."))
+    }
+
+    private func text(named name: String, isSecret: Bool) -> String? {
+        guard let value = reader.string(forKey: Self.key(name), isSecret: isSecret) else { return nil }
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        return trimmed.isEmpty ? nil : trimmed
     }
 
     package subscript(variable: ConfigurationVariable) -> String? {
-        let key = ConfigKey(variable.name.lowercased().replacingOccurrences(of: "_", with: "."))
-        guard let value = reader.string(forKey: key, isSecret: variable.isSecret) else { return nil }
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
-        return trimmed.isEmpty ? nil : trimmed
+        text(named: variable.name, isSecret: variable.isSecret)
     }
 
     package func secret(_ variable: ConfigurationVariable) -> Secret? {

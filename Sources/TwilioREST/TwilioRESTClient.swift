@@ -13,7 +13,8 @@ package struct TwilioRESTClient: Sendable {
 
     private let baseURL: String
     private let accountSid: String
-    private let authorization: String
+    /// `Basic …` for the secret held now: a rotated auth token is used from the next request on.
+    private let authorization: @Sendable () -> String
     private let httpClient: HTTPClient
     private let timeout: TimeAmount
 
@@ -33,9 +34,31 @@ package struct TwilioRESTClient: Sendable {
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
         self.accountSid = accountSid
-        self.authorization = "Basic " + Data("\(apiKeySid ?? accountSid):\(secret)".utf8).base64EncodedString()
+        let authorization = Self.basic(user: apiKeySid ?? accountSid, secret: secret)
+        self.authorization = { authorization }
         self.httpClient = httpClient
         self.timeout = .seconds(timeout.components.seconds)
+    }
+
+    /// A client whose secret is read at each request from `secret` (a store that is reloaded on `SIGHUP`).
+    package init(
+        baseURL: URL = Self.defaultBaseURL,
+        accountSid: String,
+        secret: @escaping @Sendable () -> String,
+        httpClient: HTTPClient = .shared,
+        timeout: Duration = .seconds(10)
+    ) {
+        var base = baseURL.absoluteString
+        while base.hasSuffix("/") { base.removeLast() }
+        self.baseURL = base
+        self.accountSid = accountSid
+        self.authorization = { Self.basic(user: accountSid, secret: secret()) }
+        self.httpClient = httpClient
+        self.timeout = .seconds(timeout.components.seconds)
+    }
+
+    private static func basic(user: String, secret: String) -> String {
+        "Basic " + Data("\(user):\(secret)".utf8).base64EncodedString()
     }
 
     // MARK: Calls
@@ -100,7 +123,7 @@ package struct TwilioRESTClient: Sendable {
     package func post(_ path: String, _ fields: [(name: String, value: String)]) async throws -> Data {
         var request = HTTPClientRequest(url: "\(baseURL)/2010-04-01/Accounts/\(accountSid)/\(path)")
         request.method = .POST
-        request.headers.add(name: "Authorization", value: authorization)
+        request.headers.add(name: "Authorization", value: authorization())
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         request.body = .bytes(ByteBuffer(string: FormParameters(fields).formEncoded))
@@ -117,7 +140,7 @@ package struct TwilioRESTClient: Sendable {
     package func get(_ pathAndQuery: String) async throws -> Data {
         var request = HTTPClientRequest(url: "\(baseURL)/2010-04-01/Accounts/\(accountSid)/\(pathAndQuery)")
         request.method = .GET
-        request.headers.add(name: "Authorization", value: authorization)
+        request.headers.add(name: "Authorization", value: authorization())
         request.headers.add(name: "Accept", value: "application/json")
         let response = try await httpClient.execute(request, timeout: timeout)
         let data = Data(buffer: try await response.body.collect(upTo: 4 * 1024 * 1024))

@@ -8,3 +8,13 @@ extension TwilioAccount {
         authToken.map { TwilioSignatureValidator(authToken: $0.value, secondaryAuthToken: secondaryAuthToken?.value) }
     }
 }
+
+extension SecretStore {
+    /// The validator for the Twilio tokens held now (`TWILIO_AUTH_TOKEN` and `…_SECONDARY`); `nil` without a token.
+    package var twilioSignatureValidator: TwilioSignatureValidator? {
+        let secrets = snapshot
+        return secrets[.twilioAuthToken].map {
+            TwilioSignatureValidator(authToken: $0.value, secondaryAuthToken: secrets[.twilioAuthTokenSecondary]?.value)
+        }
+    }
+}

@@ -29,15 +29,16 @@ package struct TwilioWebhookAuthenticator<Context: TwilioWebhookRequestContext>:
     /// Twilio's webhook bodies are a few KiB; anything far larger is not Twilio.
     package static var maximumBodyBytes: Int { 64 * 1024 }
 
-    /// `nil` in development without `TWILIO_AUTH_TOKEN`: requests are accepted unchecked, from this machine only.
-    let validator: TwilioSignatureValidator?
+    /// The validator for the tokens held now; `nil` in development without `TWILIO_AUTH_TOKEN`: requests are then
+    /// accepted unchecked, from this machine only.
+    let validator: @Sendable () -> TwilioSignatureValidator?
     let urlResolver: PublicURLResolver
     let limiter: BadSignatureLimiter?
     /// Told of every request turned away.
     let onRefusal: @Sendable (TwilioRequestRefusal) -> Void
 
     package init(
-        validator: TwilioSignatureValidator?,
+        validator: @escaping @Sendable () -> TwilioSignatureValidator?,
         urlResolver: PublicURLResolver,
         limiter: BadSignatureLimiter? = nil,
         onRefusal: @escaping @Sendable (TwilioRequestRefusal) -> Void = { _ in }
@@ -75,7 +76,7 @@ package struct TwilioWebhookAuthenticator<Context: TwilioWebhookRequestContext>:
             context.twilioParameters = FormParameters(formEncoded: request.uri.query ?? "")
         }
 
-        guard let validator else {
+        guard let validator = validator() else {
             // Unchecked requests spend the operator's OpenAI credit: only from a local tunnel or test.
             guard context.isFromLoopback else {
                 refuse(

@@ -2,22 +2,24 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import ServerConfiguration
 
 /// Guards the admin listener: with `ADMIN_TOKEN` set, every route needs `Authorization: Bearer <ADMIN_TOKEN>`; `/mcp`
 /// also takes `MCP_SERVER_TOKEN`, the token MCP clients already hold. Without either token the listener is
-/// loopback-only (start-up refuses anything else), and requests pass.
+/// loopback-only (start-up refuses anything else), and requests pass. The tokens are read from `secrets` at each
+/// request, so a reload (`SIGHUP`) changes them at once.
 struct AdminAuthenticator<Context: RequestContext>: RouterMiddleware {
-    let adminToken: String?
-    let mcpToken: String?
+    let secrets: SecretStore
 
     func handle(
         _ request: Request,
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        var accepted = [adminToken].compactMap { $0 }
+        let secrets = secrets.snapshot
+        var accepted = [secrets[.adminToken]?.value].compactMap { $0 }
         if request.uri.path == "/mcp" || request.uri.path.hasPrefix("/mcp/") {
-            accepted += [mcpToken].compactMap { $0 }
+            accepted += [secrets[.mcpServerToken]?.value].compactMap { $0 }
         }
         guard !accepted.isEmpty else { return try await next(request, context) }
         let presented = SHA256.hash(data: Data((request.headers[.authorization] ?? "").utf8))

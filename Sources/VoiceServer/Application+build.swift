@@ -56,11 +56,17 @@ package struct VoiceApplication: Sendable {
         for warning in configuration.startupWarnings {
             logger.warning("\(warning)")
         }
+        let secrets = SecretStore(configuration.secrets)
         let storage = try await SQLStorage.open(configuration.booking.database, logger: logger)
         let callRecords = SQLCallRecordStore(storage: storage)
         var bookingSystem: BookingSystem?
         if configuration.mcpServerURL == nil {
-            bookingSystem = BookingSystem(configuration: configuration.booking, storage: storage, logger: logger)
+            bookingSystem = BookingSystem(
+                configuration: configuration.booking,
+                storage: storage,
+                secrets: secrets,
+                logger: logger
+            )
         }
         do {
             try await callRecords.prepare(logger: logger)
@@ -87,6 +93,7 @@ package struct VoiceApplication: Sendable {
         let upgradeRefusals = UpgradeRefusals()
         let router = makeRouter(
             configuration: configuration,
+            secrets: secrets,
             overrides: overrides,
             upgradeRefusals: upgradeRefusals,
             tools: tools,
@@ -102,6 +109,7 @@ package struct VoiceApplication: Sendable {
                 tools: toolGateway
             ),
             bookingSystem: bookingSystem,
+            secrets: secrets,
             port: adminPort,
             logger: logger
         )
@@ -112,6 +120,9 @@ package struct VoiceApplication: Sendable {
         if let toolGateway { services.append(toolGateway) }
         if let bookingSystem { services.append(bookingSystem.sender) }
         services.append(admin)
+        if let reload = configuration.reload {
+            services.append(SecretReloader(secrets: secrets, reload: reload, logger: logger))
+        }
         let application = Application(
             router: router,
             server: .http1WebSocketUpgrade(
@@ -144,6 +155,7 @@ package struct VoiceApplication: Sendable {
 
     private static func makeRouter(
         configuration: VoiceServerConfiguration,
+        secrets: SecretStore,
         overrides: Overrides,
         upgradeRefusals: UpgradeRefusals,
         tools: any ToolProvider,
@@ -151,7 +163,7 @@ package struct VoiceApplication: Sendable {
         callRecords: SQLCallRecordStore
     ) -> Router<VoiceRequestContext> {
         let twilio = configuration.booking.twilio
-        let validator = twilio.signatureValidator
+        let validator: @Sendable () -> TwilioSignatureValidator? = { secrets.twilioSignatureValidator }
         let urlResolver = PublicURLResolver(publicBaseURL: configuration.booking.publicBaseURL)
         let callRegistry = overrides.callRegistry
 
@@ -189,8 +201,9 @@ package struct VoiceApplication: Sendable {
             urlResolver: urlResolver,
             sessionFactory: CallSessionFactory(
                 serverConfiguration: configuration,
+                secrets: secrets,
                 tools: tools,
-                callController: twilio.restClient.map {
+                callController: twilio.restClient(secrets: secrets).map {
                     TwilioCallController(
                         client: $0,
                         transferNumber: configuration.transferNumber,
@@ -229,16 +242,12 @@ package struct VoiceApplication: Sendable {
         configuration: VoiceServerConfiguration,
         metrics: MetricsController,
         bookingSystem: BookingSystem?,
+        secrets: SecretStore,
         port: ListeningPort,
         logger: Logger
     ) -> some ApplicationProtocol {
         let router = Router(context: VoiceRequestContext.self)
-        router.add(
-            middleware: AdminAuthenticator(
-                adminToken: configuration.adminToken?.value,
-                mcpToken: configuration.booking.mcpServerToken?.value
-            )
-        )
+        router.add(middleware: AdminAuthenticator(secrets: secrets))
         metrics.addRoutes(to: router)
         if let bookingSystem {
             // Its token is checked by the authenticator, which also takes the admin token.

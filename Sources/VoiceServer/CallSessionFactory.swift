@@ -1,5 +1,6 @@
 import BookingServer
 import CallBridge
+import Foundation
 import Logging
 import NIOCore
 import RealtimeAPI
@@ -9,8 +10,11 @@ import TwilioMedia
 /// Makes each call's ``CallSession`` from the server's configuration, tools and host.
 package struct CallSessionFactory: Sendable {
     let configuration: CallSession.Configuration
-    /// `nil` without `OPENAI_API_KEY`: calls end at once with the spoken apology.
-    let connector: RealtimeConnector?
+    let realtimeURL: URL
+    let model: String
+    /// Holds `OPENAI_API_KEY` as last read: each call connects with the key held when it starts; without one, the
+    /// call ends at once with the spoken apology.
+    let secrets: SecretStore
     let tools: any ToolProvider
     /// `nil` without Twilio REST credentials: `end_call` then only closes the stream, and transfers are off.
     let callController: (any CallController)?
@@ -19,6 +23,7 @@ package struct CallSessionFactory: Sendable {
 
     init(
         serverConfiguration: VoiceServerConfiguration,
+        secrets: SecretStore,
         tools: any ToolProvider,
         callController: (any CallController)?,
         host: ServerCallHost
@@ -35,13 +40,9 @@ package struct CallSessionFactory: Sendable {
             callControlTools: callControl
         )
         self.callController = callController
-        self.connector = serverConfiguration.openAIAPIKey.map {
-            RealtimeConnector(
-                baseURL: serverConfiguration.openAIRealtimeURL,
-                model: serverConfiguration.openAIModel,
-                apiKey: $0.value
-            )
-        }
+        self.realtimeURL = serverConfiguration.openAIRealtimeURL
+        self.model = serverConfiguration.openAIModel
+        self.secrets = secrets
         self.tools = tools
     }
 
@@ -49,7 +50,9 @@ package struct CallSessionFactory: Sendable {
     func makeSession(twilio: any TwilioStreamWriter, eventLoop: any EventLoop, logger: Logger) -> CallSession {
         CallSession(
             configuration: configuration,
-            connector: connector?.on(eventLoop),
+            connector: secrets[.openAIAPIKey].map {
+                RealtimeConnector(baseURL: realtimeURL, model: model, apiKey: $0.value).on(eventLoop)
+            },
             tools: tools,
             callController: callController,
             host: host,

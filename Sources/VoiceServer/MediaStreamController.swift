@@ -22,7 +22,8 @@ package struct MediaStreamController: Sendable {
     /// ``maximumMessageBytes``: a message between the two is refused here, with the reason logged.
     package static let maximumFrameBytes = 4 * maximumMessageBytes
 
-    let validator: TwilioSignatureValidator?
+    /// The validator for the Twilio tokens held now; `nil` without `TWILIO_AUTH_TOKEN`.
+    let validator: @Sendable () -> TwilioSignatureValidator?
     let urlResolver: PublicURLResolver
     let sessionFactory: CallSessionFactory
     /// Gives refused upgrades their status (`403`, `429`).
@@ -45,7 +46,7 @@ package struct MediaStreamController: Sendable {
             upgradeRefusals.refuse(context.connectionID, status: .tooManyRequests)
             throw HTTPError(.tooManyRequests, message: "Too many requests with bad signatures; retry in \(wait).")
         }
-        guard let validator else {
+        guard let validator = validator() else {
             // Without TWILIO_AUTH_TOKEN nothing is checked: only a local tunnel, test or benchmark may connect.
             guard context.isFromLoopback else {
                 refuse(client, context: context, "Refused an unsigned media stream from another machine")
@@ -93,7 +94,7 @@ package struct MediaStreamController: Sendable {
             )
             let messages = TwilioMessageStream(
                 frames: inbound.messages(maxSize: Self.maximumMessageBytes),
-                validator: validator,
+                validator: validator(),
                 logger: logger
             )
             do {

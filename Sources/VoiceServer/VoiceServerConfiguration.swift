@@ -48,8 +48,24 @@ package struct VoiceServerConfiguration: Sendable {
     /// Where callers go when every line is taken, E.164; unset, they hear that the lines are busy.
     package var overflowNumber: String?
 
+    /// Reads the configuration again from where ``load(environment:environmentFile:)`` read it (the environment,
+    /// `.env`, and the `*_FILE` secrets, which may have changed); `nil` for a configuration made in code.
+    package var reload: (@Sendable () async throws -> VoiceServerConfiguration)?
+
     /// The defaults: a development server on port 8080 with every credential unset.
     package init() {}
+
+    /// The credentials that may change while the server runs (``SecretStore``, reloaded on `SIGHUP`).
+    /// `DATABASE_URL` is read once, at start.
+    package var secrets: [ConfigurationVariable: Secret] {
+        var secrets: [ConfigurationVariable: Secret] = [:]
+        secrets[.openAIAPIKey] = openAIAPIKey
+        secrets[.twilioAuthToken] = booking.twilio.authToken
+        secrets[.twilioAuthTokenSecondary] = booking.twilio.secondaryAuthToken
+        secrets[.adminToken] = adminToken
+        secrets[.mcpServerToken] = booking.mcpServerToken
+        return secrets
+    }
 
     /// Reads the configuration from `environment` (the process environment by default) and the `.env`-style file
     /// at `environmentFile`, if it exists.
@@ -57,9 +73,11 @@ package struct VoiceServerConfiguration: Sendable {
         environment: [String: String] = ProcessInfo.processInfo.environment,
         environmentFile: String? = ".env"
     ) async throws -> VoiceServerConfiguration {
-        try VoiceServerConfiguration(
+        var configuration = try VoiceServerConfiguration(
             values: try await ConfigurationValues.load(environment: environment, environmentFile: environmentFile)
         )
+        configuration.reload = { try await load(environment: environment, environmentFile: environmentFile) }
+        return configuration
     }
 
     /// Reads and checks every ``ConfigurationVariable``.

@@ -14,7 +14,8 @@ package struct VoiceWebhookController: Sendable {
     let configuration: VoiceServerConfiguration
     let callRegistry: CallRegistry
     let urlResolver: PublicURLResolver
-    let validator: TwilioSignatureValidator?
+    /// Signs each stream's parameters with the Twilio token held now; `nil` without `TWILIO_AUTH_TOKEN`.
+    let validator: @Sendable () -> TwilioSignatureValidator?
     /// Where calls are recorded; `nil` keeps no records.
     var callRecords: (any CallRecordStore)? = nil
     /// Counts the calls turned away.
@@ -90,7 +91,7 @@ package struct VoiceWebhookController: Sendable {
         if let verstat = parameters["StirVerstat"], verstat.count < 500 {
             streamParameters.append((StreamParameter.stirVerstat, verstat))
         }
-        if let validator {
+        if let validator = validator() {
             // The token covers every parameter the stream will carry: a changed `from` is refused at `start`.
             let bound = Dictionary(streamParameters.map { ($0.name, $0.value) }) { first, _ in first }
             streamParameters.append(

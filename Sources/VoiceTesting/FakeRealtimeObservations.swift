@@ -25,6 +25,8 @@ package struct FakeRealtimeObservations: Sendable {
     package var connections = 0
     package var activeConnections = 0
     package var refusedConnections = 0
+    /// The API key each accepted connection presented, in order.
+    package var apiKeys: [String] = []
     /// The `model` query parameter of each connection.
     package var models: [String] = []
     /// The `type` of every client event received, in order.

@@ -13,6 +13,8 @@ import RealtimeAPI
 package final class FakeRealtimeServer: Sendable {
     package struct Options: Sendable {
         package var apiKey = "sk-fake-realtime-key"
+        /// Keys accepted besides ``apiKey`` (a key being rotated).
+        package var otherAPIKeys: Set<String> = []
         package var script = FakeRealtimeScript(responses: [])
         /// Audio per `response.output_audio.delta`.
         package var deltaMilliseconds = 100
@@ -71,10 +73,12 @@ package final class FakeRealtimeServer: Sendable {
         let observations = FakeRecorder(FakeRealtimeObservations())
         let router = Router(context: BasicWebSocketRequestContext.self)
         router.ws("v1/realtime") { request, _ in
-            guard request.headers[.authorization] == "Bearer \(options.apiKey)" else {
+            let keys = options.otherAPIKeys.union([options.apiKey])
+            guard let key = keys.first(where: { request.headers[.authorization] == "Bearer \($0)" }) else {
                 observations.withLock { $0.refusedConnections += 1 }
                 throw HTTPError(.unauthorized, message: "Incorrect API key provided.")
             }
+            observations.withLock { $0.apiKeys.append(key) }
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             let model = context.request.uri.queryParameters["model"].map(String.init) ?? ""

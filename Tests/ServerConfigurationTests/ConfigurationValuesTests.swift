@@ -70,4 +70,29 @@ struct ConfigurationValuesTests {
         let badNumber = try await Self.values(["TWILIO_PHONE_NUMBER": "5550006"])
         #expect(throws: ConfigurationError.self) { try badNumber.twilioAccount() }
     }
+
+    @Test func everySecretCanComeFromAFile() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("secrets-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let token = directory.appendingPathComponent("twilio_auth_token")
+        try Data("f00dfeedf00dfeedf00dfeedf00dfeed\n".utf8).write(to: token)
+        let values = try await Self.values(["TWILIO_AUTH_TOKEN_FILE": token.path])
+        #expect(try values.twilioAccount().authToken?.value == "f00dfeedf00dfeedf00dfeedf00dfeed")
+        #expect(ConfigurationVariable.allCases.filter(\.isSecret).count >= 6)
+
+        // Both at once, a missing file and an empty one are refused, naming the variable but not the value.
+        let both = await #expect(throws: ConfigurationError.self) {
+            _ = try await Self.values(["TWILIO_AUTH_TOKEN": "inline-secret", "TWILIO_AUTH_TOKEN_FILE": token.path])
+        }
+        #expect(both?.variable == "TWILIO_AUTH_TOKEN_FILE")
+        #expect(!"\(both.map { "\($0)" } ?? "")".contains("inline-secret"))
+        let missing = await #expect(throws: ConfigurationError.self) {
+            _ = try await Self.values(["OPENAI_API_KEY_FILE": directory.appendingPathComponent("none").path])
+        }
+        #expect(missing?.variable == "OPENAI_API_KEY_FILE")
+        let empty = directory.appendingPathComponent("empty")
+        try Data("\n".utf8).write(to: empty)
+        await #expect(throws: ConfigurationError.self) { _ = try await Self.values(["ADMIN_TOKEN_FILE": empty.path]) }
+    }
 }

@@ -16,7 +16,7 @@ struct BadSignatureLimiterTests {
         router.group("hook")
             .add(
                 middleware: TwilioWebhookAuthenticator(
-                    validator: TwilioSignatureValidator(authToken: TwilioWebhooksTests.token),
+                    validator: { TwilioSignatureValidator(authToken: TwilioWebhooksTests.token) },
                     urlResolver: PublicURLResolver(publicBaseURL: nil),
                     limiter: limiter,
                     onRefusal: { refusals.append($0) }

@@ -27,7 +27,7 @@ struct TwilioWebhooksTests {
         router.group("hook")
             .add(
                 middleware: TwilioWebhookAuthenticator(
-                    validator: TwilioSignatureValidator(authToken: token),
+                    validator: { TwilioSignatureValidator(authToken: token) },
                     urlResolver: PublicURLResolver(publicBaseURL: base)
                 )
             )
