@@ -79,7 +79,7 @@ package struct VoiceApplication: Sendable {
         var toolGateway: MCPToolGateway?
         if overrides.tools == nil {
             if let url = configuration.mcpServerURL {
-                toolGateway = .remote(url: url, token: configuration.booking.mcpServerToken?.value, logger: logger)
+                toolGateway = .remote(url: url, token: { secrets[.mcpServerToken]?.value }, logger: logger)
             } else if let bookingSystem {
                 logger.info(
                     "Booking system ready",

@@ -8,8 +8,13 @@ import MCPClient
 
 extension MCPToolGateway {
     /// The booking tools of an MCP server elsewhere (`MCP_SERVER_URL`), over Streamable HTTP. Until the server is
-    /// first reached, calls are offered our booking tools, whose calls then say the system is unreachable.
-    package static func remote(url: URL, token: String?, logger: Logger) -> MCPToolGateway {
+    /// first reached, calls are offered our booking tools, whose calls then say the system is unreachable. Each
+    /// connection sends the token `token` gives when it opens (`MCP_SERVER_TOKEN`, reloaded on `SIGHUP`).
+    package static func remote(
+        url: URL,
+        token: @escaping @Sendable () -> String?,
+        logger: Logger
+    ) -> MCPToolGateway {
         var shownURL = URLComponents(url: url, resolvingAgainstBaseURL: false)
         shownURL?.user = nil
         shownURL?.password = nil
@@ -20,7 +25,7 @@ extension MCPToolGateway {
             effects: bookingEffects,
             logger: logger
         ) {
-            StreamableHTTPClientTransport(endpoint: url, bearerToken: token, logger: logger)
+            StreamableHTTPClientTransport(endpoint: url, bearerToken: token(), logger: logger)
         }
     }
 

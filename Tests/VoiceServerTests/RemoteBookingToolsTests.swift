@@ -79,7 +79,7 @@ struct RemoteBookingToolsTests {
         try await Self.serve { url, server in
             do {
                 let system = server.system
-                let provider = MCPToolGateway.remote(url: url, token: Self.token, logger: Self.logger)
+                let provider = MCPToolGateway.remote(url: url, token: { Self.token }, logger: Self.logger)
                 let tools = try await provider.tools()
                 #expect(tools.map(\.name).sorted() == BookingToolDefinitions.all.map(\.name).sorted())
                 #expect(tools.first { $0.name == "check_availability" }?.hasSideEffects == false)
@@ -101,7 +101,7 @@ struct RemoteBookingToolsTests {
         try await Self.serve { url, server in
             do {
                 let system = server.system
-                let provider = MCPToolGateway.remote(url: url, token: "wrong", logger: Self.logger)
+                let provider = MCPToolGateway.remote(url: url, token: { "wrong" }, logger: Self.logger)
                 // The known booking tools are offered, and calling one says the system is unreachable.
                 let offered = try await provider.tools()
                 #expect(offered.count == BookingToolDefinitions.all.count)
@@ -120,7 +120,7 @@ struct RemoteBookingToolsTests {
         do {
             let port = try FreePort.find()
             let url = URL(string: "http://127.0.0.1:\(port)/mcp")!
-            let provider = MCPToolGateway.remote(url: url, token: Self.token, logger: Self.logger)
+            let provider = MCPToolGateway.remote(url: url, token: { Self.token }, logger: Self.logger)
             try await Self.serve(port: port) {
                 let jobs = try await provider.call(Self.call("get_job_details", "{}", callID: "c1")).output
                 #expect(jobs.contains(#""jobs":[]"#))
@@ -143,7 +143,7 @@ struct RemoteBookingToolsTests {
     /// tool reports no effect.
     @Test func aBookingResultCarriesTheJobItBookedAsData() async throws {
         try await Self.serve { url, server in
-            let provider = MCPToolGateway.remote(url: url, token: Self.token, logger: Self.logger)
+            let provider = MCPToolGateway.remote(url: url, token: { Self.token }, logger: Self.logger)
             var date = server.system.service.today.adding(days: 2)
             while date.weekday == .sunday { date = date.adding(days: 1) }
             let arguments = """
