@@ -58,7 +58,7 @@ extension CallSession {
         logger[metadataKey: "call_sid"] = "\(start.callSid)"
         logger[metadataKey: "stream_sid"] = "\(start.streamSid)"
         guard let admission = await host.callStarted(start, logger: logger) else {
-            state.withLock { $0.streamFault = CallRefused(reason: "the call already has a media stream open") }
+            state.withLock { $0.streamFault = CallRefused(reason: "the call already has had its media stream") }
             await end(.callerHungUp, closingTwilio: false)
             return false
         }

@@ -140,15 +140,18 @@ package actor CallRegistry {
         if Self.finalStatuses.contains(update.status) { pendingCalls[callSid] = nil }
     }
 
-    /// Records the call's media stream as open; `false`, changing nothing, when the call already has one open
-    /// (a second stream for a live call is refused).
+    /// Records the call's media stream as open; `false`, changing nothing, when the call already has had one (a
+    /// second stream for a call, live or over, is refused: Twilio opens one per call).
     @discardableResult
     package func streamStarted(callSid: String, streamSid: String) -> Bool {
         pendingCalls[callSid] = nil
         if calls[callSid] == nil {
             insert(Call(callSid: callSid, from: nil, to: nil, phase: .answered, statusUpdates: []))
         }
-        if case .streaming = calls[callSid]?.phase { return false }
+        switch calls[callSid]?.phase {
+        case .streaming, .streamEnded: return false
+        case .answered, nil: break
+        }
         calls[callSid]?.phase = .streaming(streamSid: streamSid)
         activeStreamCount += 1
         return true

@@ -1,11 +1,12 @@
 import CallBridge
+import Foundation
 import HummingbirdWebSocket
 import Logging
 import NIOWebSocket
 import TwilioMedia
 
 /// The media stream's frames as checked Twilio messages: each text frame decoded, the order enforced by a
-/// ``MediaStreamStateMachine``, and the stream token of `start` checked. Anything else ends the sequence with a
+/// ``MediaStreamStateMachine``, and the stream token of `start` checked, with the time it was issued. Anything else ends the sequence with a
 /// ``MediaStreamFault`` that says how to close the stream.
 struct TwilioMessageStream: AsyncSequence, Sendable {
     typealias Element = TwilioArrival
@@ -14,6 +15,9 @@ struct TwilioMessageStream: AsyncSequence, Sendable {
     /// `nil` in development without `TWILIO_AUTH_TOKEN`: the stream token is not checked.
     let validator: TwilioSignatureValidator?
     let logger: Logger
+
+    /// How old a stream token may be at `start`: Twilio opens the stream within seconds of the webhook.
+    static let tokenLifetime: TimeInterval = 300
 
     func makeAsyncIterator() -> Iterator {
         Iterator(frames: frames.makeAsyncIterator(), validator: validator, logger: logger)
@@ -51,6 +55,13 @@ struct TwilioMessageStream: AsyncSequence, Sendable {
                         let token = bound.removeValue(forKey: VoiceWebhookController.StreamParameter.streamToken) ?? ""
                         guard validator.isValid(streamToken: token, callSid: start.callSid, parameters: bound) else {
                             throw MediaStreamFault(code: .policyViolation, reason: "stream token does not match")
+                        }
+                        // A stream starts seconds after its webhook: an old token is a recorded stream replayed.
+                        let issued = bound[VoiceWebhookController.StreamParameter.issuedAt].flatMap(Double.init)
+                        guard let issued,
+                            abs(Date().timeIntervalSince1970 - issued) <= TwilioMessageStream.tokenLifetime
+                        else {
+                            throw MediaStreamFault(code: .policyViolation, reason: "stream token has expired")
                         }
                     }
                     return TwilioArrival(message, arrivedAt: arrivedAt)

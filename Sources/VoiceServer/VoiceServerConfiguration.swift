@@ -42,7 +42,7 @@ package struct VoiceServerConfiguration: Sendable {
     /// Calls taken at once; beyond it callers hear that the lines are busy, or go to ``overflowNumber``. The
     /// default is what one instance carries on a 2-core machine with relay p99 under 20 ms (README, `bench`).
     package var maxConcurrentCalls: Int = Self.defaultMaxConcurrentCalls
-    package static let defaultMaxConcurrentCalls = 300
+    package static let defaultMaxConcurrentCalls = 100
     /// Calls answered from one number in any hour; more are rejected unanswered.
     package var maxCallsPerNumberPerHour: Int = 10
     /// Where callers go when every line is taken, E.164; unset, they hear that the lines are busy.

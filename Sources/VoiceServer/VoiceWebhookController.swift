@@ -34,6 +34,9 @@ package struct VoiceWebhookController: Sendable {
         package static let to = "to"
         /// Twilio's SHAKEN/STIR result for the caller's number (`StirVerstat`), when the call had one.
         package static let stirVerstat = "stirVerstat"
+        /// When the webhook answered, in Unix seconds: bound by the token, so a recorded stream cannot be replayed
+        /// later.
+        package static let issuedAt = "issuedAt"
         package static let streamToken = "streamToken"
     }
 
@@ -92,6 +95,7 @@ package struct VoiceWebhookController: Sendable {
             streamParameters.append((StreamParameter.stirVerstat, verstat))
         }
         if let validator = validator() {
+            streamParameters.append((StreamParameter.issuedAt, String(Int(Date().timeIntervalSince1970))))
             // The token covers every parameter the stream will carry: a changed `from` is refused at `start`.
             let bound = Dictionary(streamParameters.map { ($0.name, $0.value) }) { first, _ in first }
             streamParameters.append(

@@ -30,18 +30,26 @@ struct MediaStreamRouteTests {
         return WebSocketClientConfiguration(maxFrameSize: maxFrameSize, additionalHeaders: headers)
     }
 
-    static func startMessage(callSid: String, streamSid: String, token: String? = nil) -> String {
-        let token =
-            token
-            ?? TestValues.validator.streamToken(
-                callSid: callSid,
-                parameters: ["callSid": callSid, "from": TestValues.callerNumber]
-            )
+    /// Now, as the webhook writes it in `issuedAt`.
+    static var now: String { String(Int(Date().timeIntervalSince1970)) }
+
+    /// The token the webhook gives a stream for `callSid` from the test caller, issued at `issuedAt`.
+    static func token(callSid: String, issuedAt: String = now) -> String {
+        TestValues.validator.streamToken(
+            callSid: callSid,
+            parameters: ["callSid": callSid, "from": TestValues.callerNumber, "issuedAt": issuedAt]
+        )
+    }
+
+    static func startMessage(callSid: String, streamSid: String, token: String? = nil, issuedAt: String = now) -> String
+    {
+        let token = token ?? Self.token(callSid: callSid, issuedAt: issuedAt)
         return """
             {"event":"start","sequenceNumber":"1","streamSid":"\(streamSid)","start":{"accountSid":"\(TestValues.accountSid)",\
             "streamSid":"\(streamSid)","callSid":"\(callSid)","tracks":["inbound"],\
             "mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1},\
-            "customParameters":{"callSid":"\(callSid)","from":"\(TestValues.callerNumber)","streamToken":"\(token)"}}}
+            "customParameters":{"callSid":"\(callSid)","from":"\(TestValues.callerNumber)","issuedAt":"\(issuedAt)",\
+            "streamToken":"\(token)"}}}
             """
     }
 
@@ -207,6 +215,30 @@ struct MediaStreamRouteTests {
         }
     }
 
+    @Test func aStreamReplayedAfterItsCallEndedIsRefused() async throws {
+        try await withCallServer { client, server, realtime in
+            let port = try #require(client.port)
+            let start = Self.startMessage(callSid: "CAR", streamSid: "MZR")
+            for attempt in 0..<2 {
+                let close = try await WebSocketClient.connect(
+                    url: "ws://127.0.0.1:\(port)/media-stream",
+                    configuration: Self.signedConfiguration(),
+                    logger: Logger(label: "caller")
+                ) { inbound, outbound, _ in
+                    try await outbound.write(.text(start))
+                    if attempt == 0 {
+                        _ = try await eventually { await server.callRegistry.call("CAR")?.phase != .answered }
+                        try await outbound.write(.text(Self.stopMessage(callSid: "CAR", streamSid: "MZR")))
+                    }
+                    for try await _ in inbound {}
+                }
+                // The call's own stream ends normally; the same start again is refused.
+                #expect(close?.closeCode == (attempt == 0 ? .normalClosure : .policyViolation))
+            }
+            #expect(realtime.observations.connections == 1)
+        }
+    }
+
     @Test func theUpgradeAcceptsTheTrailingSlashSignature() async throws {
         try await withCallServer { client, _, _ in
             let signature = TestValues.validator.signature(url: Self.streamURL + "/")
@@ -226,7 +258,7 @@ struct MediaStreamRouteTests {
 
     enum BadInput: String, CaseIterable, CustomTestStringConvertible {
         case malformedJSON, wrongTypes, binaryFrame, mediaBeforeStart, stopBeforeStart, secondStart
-        case otherStreamSid, forgedStreamToken, tamperedCaller, secondStreamForALiveCall
+        case otherStreamSid, forgedStreamToken, tamperedCaller, secondStreamForALiveCall, expiredStreamToken
         case hugeFrame, hugeFragmentedMessage, frameOverTheTransportLimit
 
         var testDescription: String { rawValue }
@@ -236,7 +268,7 @@ struct MediaStreamRouteTests {
             case .malformedJSON, .wrongTypes: .dataInconsistentWithMessage
             case .binaryFrame: .unacceptableData
             case .mediaBeforeStart, .stopBeforeStart, .secondStart, .otherStreamSid: .protocolError
-            case .forgedStreamToken, .tamperedCaller, .secondStreamForALiveCall: .policyViolation
+            case .forgedStreamToken, .tamperedCaller, .secondStreamForALiveCall, .expiredStreamToken: .policyViolation
             case .hugeFrame, .hugeFragmentedMessage, .frameOverTheTransportLimit: .messageTooLarge
             }
         }
@@ -245,7 +277,7 @@ struct MediaStreamRouteTests {
         var opensNoRealtimeSession: Bool {
             switch self {
             case .malformedJSON, .binaryFrame, .mediaBeforeStart, .stopBeforeStart, .forgedStreamToken, .tamperedCaller,
-                .secondStreamForALiveCall:
+                .secondStreamForALiveCall, .expiredStreamToken:
                 true
             case .wrongTypes, .secondStart, .otherStreamSid, .hugeFrame, .hugeFragmentedMessage,
                 .frameOverTheTransportLimit:
@@ -275,13 +307,15 @@ struct MediaStreamRouteTests {
                 try await outbound.write(.text(MediaStreamRouteTests.mediaMessage(streamSid: "MZA", chunk: 1)))
             case .tamperedCaller:
                 // The token was made for the caller Twilio signed; the stream claims another number.
-                let token = TestValues.validator.streamToken(
-                    callSid: "CAB",
-                    parameters: ["callSid": "CAB", "from": TestValues.callerNumber]
-                )
-                let tampered = MediaStreamRouteTests.startMessage(callSid: "CAB", streamSid: "MZB", token: token)
+                let tampered = MediaStreamRouteTests.startMessage(callSid: "CAB", streamSid: "MZB")
                     .replacingOccurrences(of: TestValues.callerNumber, with: "+12125550123")
                 try await outbound.write(.text(tampered))
+            case .expiredStreamToken:
+                // A genuine token, recorded and replayed ten minutes later.
+                let issued = String(Int(Date().timeIntervalSince1970) - 600)
+                try await outbound.write(
+                    .text(MediaStreamRouteTests.startMessage(callSid: "CAB", streamSid: "MZB", issuedAt: issued))
+                )
             case .secondStreamForALiveCall:
                 // A valid start for call A, whose own stream is open.
                 try await outbound.write(.text(MediaStreamRouteTests.startMessage(callSid: "CAA", streamSid: "MZB")))
