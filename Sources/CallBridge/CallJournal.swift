@@ -1,8 +1,15 @@
 import RealtimeAPI
 
-/// Where a call's session reports what happened on it, for the call record.
+/// Where a call's session reports what happened on it, for the call record. `record` must not wait on storage:
+/// the session calls it from the Realtime read loop.
 package protocol CallJournal: Sendable {
     func record(_ entry: CallJournalEntry) async
+    /// Returns once everything recorded is stored; the session calls it last, after the stream has closed.
+    func flush() async
+}
+
+extension CallJournal {
+    package func flush() async {}
 }
 
 package enum CallJournalEntry: Sendable, Equatable {

@@ -155,13 +155,20 @@ package final class CallSession: Sendable {
             state.phase = .finished(ending)
             return (ending, state.call, state.streamFault)
         }
+        // Written even though the call's task may be cancelled: the outcome must not be lost with it. The journal
+        // may still be writing earlier events to a slow database: the line is freed and the stream closed first,
+        // and the call's task waits for the record to be whole only after that.
+        let journal = call?.journal
         if let call {
-            // Written even though the call's task may be cancelled: the outcome must not be lost with it.
-            if let journal = call.journal { await Task { await journal.record(.ended(ending)) }.value }
+            if let journal { await Task { await journal.record(.ended(ending)) }.value }
             await host.callEnded(call.start)
         }
-        if let fault { throw fault }
+        if let fault {
+            await Task { await journal?.flush() }.value
+            throw fault
+        }
         await closeTwilio()
+        await Task { await journal?.flush() }.value
     }
 
     /// Ends the call for `ending`, unless it is already ending. With `closingTwilio`, the media stream is closed

@@ -1,6 +1,7 @@
 import BookingMCP
 import BookingServer
 import CallBridge
+import CallRecords
 import CallRecordsSQL
 import Hummingbird
 import HummingbirdWebSocket
@@ -34,6 +35,8 @@ package struct VoiceApplication: Sendable {
         /// Replaces the booking tools offered to calls (tests use tools defined in code).
         package var tools: (any ToolProvider)?
         package var onServerRunning: @Sendable (any Channel) async -> Void = { _ in }
+        /// Wraps the store the calls' journals write to (tests slow it down).
+        package var journalStore: @Sendable (any CallRecordStore) -> any CallRecordStore = { $0 }
 
         package init() {}
     }
@@ -212,7 +215,7 @@ package struct VoiceApplication: Sendable {
                 },
                 host: ServerCallHost(
                     callRegistry: callRegistry,
-                    callRecords: callRecords,
+                    callRecords: overrides.journalStore(callRecords),
                     metrics: overrides.metrics,
                     tokenPrices: configuration.tokenPrices
                 )

@@ -35,4 +35,8 @@ struct CallJournals: CallJournal {
     func record(_ entry: CallJournalEntry) async {
         for journal in journals { await journal.record(entry) }
     }
+
+    func flush() async {
+        for journal in journals { await journal.flush() }
+    }
 }

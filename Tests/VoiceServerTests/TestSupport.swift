@@ -123,6 +123,7 @@ func withVoiceServer<Value: Sendable>(
     logs: LogRecorder = LogRecorder(),
     tools: (any ToolProvider)? = InMemoryToolProvider(),
     metrics: ServerMetrics = ServerMetrics(),
+    journalStore: @escaping @Sendable (any CallRecordStore) -> any CallRecordStore = { $0 },
     _ test: @escaping @Sendable (any TestClientProtocol, VoiceApplication) async throws -> Value
 ) async throws -> Value {
     var environment = environment
@@ -140,6 +141,7 @@ func withVoiceServer<Value: Sendable>(
     var overrides = VoiceApplication.Overrides()
     overrides.tools = tools
     overrides.metrics = metrics
+    overrides.journalStore = journalStore
     let server = try await VoiceApplication.build(
         configuration: configuration,
         overrides: overrides,
@@ -191,6 +193,7 @@ func withCallServer<Value: Sendable>(
     logs: LogRecorder = LogRecorder(),
     tools: (any ToolProvider)? = InMemoryToolProvider(),
     metrics: ServerMetrics = ServerMetrics(),
+    journalStore: @escaping @Sendable (any CallRecordStore) -> any CallRecordStore = { $0 },
     _ test: @escaping @Sendable (any TestClientProtocol, VoiceApplication, FakeRealtimeServer) async throws -> Value
 ) async throws -> Value {
     var options = realtimeOptions
@@ -204,7 +207,8 @@ func withCallServer<Value: Sendable>(
             environment: environment,
             logs: logs,
             tools: tools,
-            metrics: metrics
+            metrics: metrics,
+            journalStore: journalStore
         ) { client, server in
             try await test(client, server, realtime)
         }
