@@ -20,10 +20,10 @@ struct CallLog: Sendable {
                 ]
             )
         case .realtimeError(let error):
-            // None of these end the call: a failed truncate or cancel leaves the session usable.
+            // A failed truncate or cancel leaves the session usable; what ends it is logged where the call ends.
             let benign = ["response_cancel_not_active"].contains(error.code ?? "")
             logger.log(
-                level: benign ? .debug : .warning,
+                level: benign || error.disposition != .ignore ? .debug : .warning,
                 "Realtime error",
                 metadata: ["code": "\(error.code ?? "none")", "message": "\(error.message)"]
             )

@@ -11,6 +11,9 @@ package struct CallMetrics: Sendable {
     package let responseLatency: Timer
     package let realtimeConnected: Counter
     package let realtimeConnectionFailed: Counter
+    /// A session that opened but could not serve the call: its configuration refused or never confirmed, or a
+    /// fatal error.
+    package let realtimeSessionFailed: Counter
 
     package init(factory: any MetricsFactory) {
         callerAudioRelay = Timer(
@@ -32,6 +35,11 @@ package struct CallMetrics: Sendable {
         realtimeConnectionFailed = Counter(
             label: Label.realtimeConnections,
             dimensions: [("result", "failed")],
+            factory: factory
+        )
+        realtimeSessionFailed = Counter(
+            label: Label.realtimeConnections,
+            dimensions: [("result", "session_failed")],
             factory: factory
         )
     }

@@ -157,6 +157,31 @@ extension CallSession {
                 return state.callControlCheck
             }
             enqueue(.checkCallControl(after: delay, generation: generation, writer, call))
+        case .scheduleSessionCheck(let delay):
+            enqueue(.checkSession(after: delay, call))
+        case .failSession(let reason):
+            await failSession(reason: reason, call: call)
+        }
+    }
+
+    /// Ends a call whose session cannot serve it, with the apology rather than silence; logged once.
+    private func failSession(reason: String, call: StartedCall) async {
+        call.logger.error(
+            "Realtime session cannot serve the call; ending it with the apology",
+            metadata: ["reason": "\(reason)"]
+        )
+        metrics.realtimeSessionFailed.increment()
+        await end(.failed, closingTwilio: true)
+    }
+
+    /// The service has had time to take the session's configuration: if it has not, the call ends with the
+    /// apology instead of silence.
+    func checkSession(after delay: Duration, call: StartedCall) async {
+        try? await Task.sleep(for: delay)
+        guard !Task.isCancelled else { return }
+        let actions = state.withLock { $0.machine?.sessionCheckDue() ?? [] }
+        for case .failSession(let reason) in actions {
+            await failSession(reason: reason, call: call)
         }
     }
 

@@ -66,6 +66,8 @@ package final class CallSession: Sendable {
         case runTool(CallStateMachine.ToolInvocation, RealtimeEventWriter, StartedCall)
         /// Check on a pending hang-up or transfer after `delay`, unless a newer check replaced this one.
         case checkCallControl(after: Duration, generation: Int, RealtimeEventWriter, StartedCall)
+        /// Check after `delay` that the service took the session's configuration.
+        case checkSession(after: Duration, StartedCall)
         /// The call is over.
         case end
     }
@@ -141,6 +143,8 @@ package final class CallSession: Sendable {
                     group.addTask {
                         await self.checkCallControl(after: delay, generation: generation, writer: writer, call: call)
                     }
+                case .checkSession(let delay, let call):
+                    group.addTask { await self.checkSession(after: delay, call: call) }
                 case .end:
                     group.cancelAll()
                 }

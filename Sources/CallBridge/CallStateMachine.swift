@@ -12,6 +12,10 @@ package struct CallStateMachine: Sendable {
         case controlCall(CallControlTool, callID: String)
         /// Call ``callControlCheckDue(at:)`` after this long, in case the last marks never come back.
         case scheduleCallControlCheck(after: Duration)
+        /// Call ``sessionCheckDue()`` after this long: the service must have taken the configuration by then.
+        case scheduleSessionCheck(after: Duration)
+        /// The session cannot serve the call: end it, so that the caller hears the apology rather than silence.
+        case failSession(reason: String)
         case report(Report)
     }
 
@@ -98,9 +102,21 @@ package struct CallStateMachine: Sendable {
 
     package var playbackTracker: PlaybackTracker { playback }
 
-    /// The Realtime socket is open: configure the session, once.
+    /// How long the service has to answer the configuration with `session.updated`.
+    package static let sessionUpdateTimeout: Duration = .seconds(5)
+
+    /// The Realtime socket is open: configure the session, once, and check that the service took it.
     package mutating func realtimeConnected() -> [Action] {
-        [.sendToRealtime(.sessionUpdate(session))]
+        [
+            .sendToRealtime(.sessionUpdate(session)),
+            .scheduleSessionCheck(after: Self.sessionUpdateTimeout),
+        ]
+    }
+
+    /// The wait scheduled by ``Action/scheduleSessionCheck(after:)`` is over: a session that never confirmed its
+    /// configuration would never greet the caller.
+    package func sessionCheckDue() -> [Action] {
+        greeted ? [] : [.failSession(reason: "no session.updated within \(Self.sessionUpdateTimeout)")]
     }
 
     /// Twilio echoed a mark: the audio before it has played. A pending hang-up may go ahead now.
@@ -213,7 +229,13 @@ package struct CallStateMachine: Sendable {
             return actions + followUpIfReady(response.id) + callControlIfReady(at: now)
 
         case .error(let error):
-            return [.report(.realtimeError(error))]
+            let report = Action.report(.realtimeError(error))
+            // Before `session.updated`, an error is the service refusing the configuration: no greeting would come.
+            if !greeted { return [report, .failSession(reason: "the session was refused: \(error.message)")] }
+            switch error.disposition {
+            case .ignore: return [report]
+            case .fatal, .retry: return [report, .failSession(reason: "\(error.code ?? error.type): \(error.message)")]
+            }
         case .inputTranscriptionCompleted(_, let transcript):
             return [.report(.callerSaid(transcript))]
         case .outputAudioTranscriptDone(_, _, let transcript):

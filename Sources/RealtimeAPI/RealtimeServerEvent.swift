@@ -57,6 +57,30 @@ package struct RealtimeError: Sendable, Equatable, Decodable, Error {
         case type, code, message, param
         case eventID = "event_id"
     }
+
+    /// What an error means for the session: the one place errors are classified (issue 14).
+    package enum Disposition: Sendable, Equatable {
+        /// The session cannot go on, and a new one with the same credentials would fail the same way.
+        case fatal
+        /// This session is over, but a new one may work (the service's own trouble, the session's time limit).
+        case retry
+        /// The session goes on: a cancel or truncate that came too late, a request the model can live without.
+        case ignore
+    }
+
+    /// Codes that never succeed on a retry (`../shared/protocols/realtime-resilience.md`).
+    package static let fatalCodes: Set<String> = [
+        "invalid_api_key", "insufficient_quota", "account_deactivated", "billing_hard_limit_reached",
+    ]
+    /// Codes after which this session is gone, but another may work.
+    package static let sessionEndingCodes: Set<String> = ["session_expired"]
+
+    package var disposition: Disposition {
+        let code = code ?? ""
+        if Self.fatalCodes.contains(code) { return .fatal }
+        if Self.sessionEndingCodes.contains(code) || type == "server_error" { return .retry }
+        return .ignore
+    }
 }
 
 /// The `response` of `response.done`.

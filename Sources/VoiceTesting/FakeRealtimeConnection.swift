@@ -114,7 +114,20 @@ actor FakeRealtimeConnection {
             if case .bool(let value) = vad["interrupt_response"] { interruptResponse = value }
         }
         transcribes = input?["transcription"]?["model"]?.stringValue != nil
-        await send(["type": "session.updated", "session": session])
+        switch options.sessionUpdateAnswer {
+        case .accept:
+            await send(["type": "session.updated", "session": session])
+        case .reject(let code):
+            await send([
+                "type": "error", "event_id": .string(makeID("event")),
+                "error": [
+                    "type": "invalid_request_error", "code": .string(code), "message": "Invalid session configuration.",
+                    "param": "session.audio", "event_id": .null,
+                ],
+            ])
+        case .ignore:
+            break
+        }
     }
 
     private func responseCreate(_ event: JSONValue) async {

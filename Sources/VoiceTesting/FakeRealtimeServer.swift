@@ -13,6 +13,8 @@ import RealtimeAPI
 package final class FakeRealtimeServer: Sendable {
     package struct Options: Sendable {
         package var apiKey = "sk-fake-realtime-key"
+        /// How the service answers `session.update`.
+        package var sessionUpdateAnswer = SessionUpdateAnswer.accept
         /// Keys accepted besides ``apiKey`` (a key being rotated).
         package var otherAPIKeys: Set<String> = []
         package var script = FakeRealtimeScript(responses: [])
@@ -31,6 +33,15 @@ package final class FakeRealtimeServer: Sendable {
         package var callerKnowledge: @Sendable (String) -> String? = { _ in nil }
 
         package init() {}
+    }
+
+    package enum SessionUpdateAnswer: Sendable {
+        /// `session.updated`, as the service does.
+        case accept
+        /// An `error` event with this code, as the service does for a configuration it refuses.
+        case reject(code: String)
+        /// Nothing at all: a stalled service.
+        case ignore
     }
 
     package let options: Options

@@ -1,6 +1,7 @@
 import CallBridge
 import Foundation
 import Logging
+import RealtimeAPI
 import Synchronization
 import Testing
 import TwilioMedia
@@ -109,5 +110,19 @@ struct CallSessionTests {
         twilio.finish()
         #expect(error?.reason.contains("no start") == true)
         #expect(recorder.log.isEmpty)
+    }
+}
+
+/// Realtime errors are classified in one place: fatal, retry, ignore.
+struct RealtimeErrorDispositionTests {
+    @Test func errorsAreClassifiedOnce() {
+        func error(_ type: String, _ code: String?) -> RealtimeError {
+            RealtimeError(type: type, code: code, message: "m")
+        }
+        #expect(error("invalid_request_error", "invalid_api_key").disposition == .fatal)
+        #expect(error("insufficient_quota", "insufficient_quota").disposition == .fatal)
+        #expect(error("invalid_request_error", "session_expired").disposition == .retry)
+        #expect(error("server_error", nil).disposition == .retry)
+        #expect(error("invalid_request_error", "response_cancel_not_active").disposition == .ignore)
     }
 }

@@ -218,6 +218,7 @@ import TwilioMedia
 
     @Test func errorsAndTranscriptsAreReportedOnly() {
         var machine = machine()
+        _ = machine.receive(.sessionUpdated, at: at(0))
         let error = RealtimeError(
             type: "invalid_request_error",
             code: nil,
@@ -230,6 +231,29 @@ import TwilioMedia
             ]
         )
         #expect(machine.receive(.other(type: "rate_limits.updated"), at: at(0)) == [])
+    }
+
+    @Test func aSessionThatIsRefusedNeverConfirmedOrFatallyBrokenFailsTheCall() {
+        var refused = machine()
+        let invalid = RealtimeError(type: "invalid_request_error", code: "invalid_value", message: "bad voice")
+        #expect(
+            refused.receive(.error(invalid), at: at(0)).contains(
+                .failSession(reason: "the session was refused: bad voice")
+            )
+        )
+
+        var stalled = machine()
+        #expect(stalled.realtimeConnected().contains(.scheduleSessionCheck(after: .seconds(5))))
+        #expect(stalled.sessionCheckDue().count == 1)
+        _ = stalled.receive(.sessionUpdated, at: at(1))
+        #expect(stalled.sessionCheckDue() == [])
+
+        var broken = machine()
+        _ = broken.receive(.sessionUpdated, at: at(0))
+        let quota = RealtimeError(type: "insufficient_quota", code: "insufficient_quota", message: "no credit")
+        #expect(
+            broken.receive(.error(quota), at: at(1)).contains(.failSession(reason: "insufficient_quota: no credit"))
+        )
     }
 
     @Test func base64LengthIsComputedWithoutDecoding() {
