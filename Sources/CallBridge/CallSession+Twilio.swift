@@ -22,6 +22,7 @@ extension CallSession {
                     await markEchoed(mark.name)
                 case .dtmf(let dtmf):
                     callLogger.info("Caller pressed a key", metadata: ["digit": "\(dtmf.digit)"])
+                    await keyPressed(dtmf.digit)
                 case .stop:
                     callLogger.info("Media stream stopped", metadata: ["media_frames": "\(mediaFrames)"])
                     await end(.callerHungUp, closingTwilio: true)
@@ -94,6 +95,17 @@ extension CallSession {
         } catch {
             callLogger.debug("Caller audio not relayed", metadata: ["reason": "\(error)"])
         }
+    }
+
+    /// The caller pressed a key: `0` transfers to a person when transfers are on; other keys go to the model.
+    private func keyPressed(_ digit: String) async {
+        let pressed = state.withLock { state -> ([CallStateMachine.Action], RealtimeEventWriter, StartedCall)? in
+            guard let writer = state.phase.writer, let call = state.call else { return nil }
+            let actions = state.machine?.keyPressed(digit) ?? []
+            return actions.isEmpty ? nil : (actions, writer, call)
+        }
+        guard let (actions, writer, call) = pressed else { return }
+        await performQuietly(actions, writer: writer, call: call)
     }
 
     /// Twilio echoed a mark: the audio before it has played, and a pending hang-up may go ahead.

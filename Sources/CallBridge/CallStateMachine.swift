@@ -144,14 +144,39 @@ package struct CallStateMachine: Sendable {
         return startCallControl()
     }
 
+    /// The `callID` of a transfer the caller asked for with the keypad: no function call of the model's.
+    package static let keypadCallID = "keypad"
+
+    /// The caller pressed a key. `0` transfers to a person at once when transfers are on; any other key (or `0`
+    /// without transfers) is told to the model as text, and it answers.
+    package mutating func keyPressed(_ digit: String) -> [Action] {
+        guard !callControlStarted else { return [] }
+        if digit == "0", callControlTools.contains(.transferToHuman) {
+            callControlStarted = true
+            pendingCallControl = nil
+            return [.controlCall(.transferToHuman, callID: Self.keypadCallID)]
+        }
+        let note = "(The caller pressed \(digit) on their phone's keypad.)"
+        var actions: [Action] = [.sendToRealtime(.conversationItemCreate(.userText(note)))]
+        if activeResponseID == nil {
+            actions.append(.sendToRealtime(.responseCreate(instructions: nil)))
+        } else {
+            followUpWaiting = true
+        }
+        return actions
+    }
+
     /// The hang-up or transfer failed: the model is told, and answers the caller.
     package mutating func callControlFailed(callID: String, message: String) -> [Action] {
         callControlStarted = false
         pendingCallControl = nil
         let output = ToolRunner.Outcome.failed(speakableMessage: message).output
-        var actions: [Action] = [
-            .sendToRealtime(.conversationItemCreate(.functionCallOutput(callID: callID, output: output)))
-        ]
+        // A keypad transfer has no function call to answer: the model reads what happened as a note instead.
+        let told: RealtimeConversationItem =
+            callID == Self.keypadCallID
+            ? .userText("(The caller pressed 0 for a person, but the transfer did not go through: \(message))")
+            : .functionCallOutput(callID: callID, output: output)
+        var actions: [Action] = [.sendToRealtime(.conversationItemCreate(told))]
         if activeResponseID == nil {
             actions.append(.sendToRealtime(.responseCreate(instructions: nil)))
         } else {

@@ -163,6 +163,11 @@ actor FakeRealtimeConnection {
             )
             record { $0.functionOutputs.append(output) }
         }
+        if item["type"]?.stringValue == "message", item["role"]?.stringValue == "user",
+            let text = item["content"]?.arrayValue?.first?["text"]?.stringValue
+        {
+            record { $0.userTexts.append(text) }
+        }
         var stored = item.objectValue ?? [:]
         stored["id"] = .string(id)
         await send(["type": "conversation.item.added", "previous_item_id": .null, "item": .object(stored)])

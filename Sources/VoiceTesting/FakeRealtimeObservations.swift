@@ -39,6 +39,8 @@ package struct FakeRealtimeObservations: Sendable {
     package var activeResponseConflicts = 0
     package var truncations: [Truncation] = []
     package var functionOutputs: [FunctionOutput] = []
+    /// The text of every user message item the client created, in order.
+    package var userTexts: [String] = []
     /// Function calls the service asked for, by call ID.
     package var functionCalls: [String: ScriptedFunctionCall] = [:]
     package var responsesCancelled = 0

@@ -47,6 +47,8 @@ package struct SimulatedCaller: Sendable {
         case waitForPlayedAudioAfterClear(milliseconds: Int, timeout: Duration = .seconds(10))
         /// Keep listening until the assistant has been quiet (nothing queued) for this long.
         case waitForQuiet(milliseconds: Int, timeout: Duration = .seconds(10))
+        /// Press a key on the keypad: Twilio sends a `dtmf` message.
+        case pressKey(String)
         /// Send `stop` and wait for the server to close, as Twilio does when the caller hangs up.
         case hangUp
         /// Stays on the line, silent, until the server ends the call; fails after `timeout`.
@@ -174,6 +176,17 @@ package struct SimulatedCaller: Sendable {
                     try await wait(until: timeout, state: state) { caller in
                         caller.queue.isEmpty && ContinuousClock.now - caller.lastPlayedAt >= .milliseconds(milliseconds)
                     }
+                case .pressKey(let digit):
+                    let sequence = state.withLock { caller -> Int in
+                        caller.sequenceNumber += 1
+                        return caller.sequenceNumber
+                    }
+                    try await outbound.write(
+                        .text(
+                            #"{"event":"dtmf","streamSid":"\#(configuration.streamSid)","sequenceNumber":"\#(sequence)","#
+                                + #""dtmf":{"track":"inbound_track","digit":"\#(digit)"}}"#
+                        )
+                    )
                 case .hangUp:
                     state.withLock { $0.hungUp = true }
                     let stop = """

@@ -148,4 +148,27 @@ import TwilioMedia
         )
         #expect(actions == [.runTool(.init(callID: "c1", name: "end_call", arguments: "{}", responseID: "r1"))])
     }
+
+    @Test func zeroOnTheKeypadTransfersAtOnceAndAFailedTransferIsToldAsANote() {
+        var machine = machine()
+        #expect(machine.keyPressed("0") == [.controlCall(.transferToHuman, callID: CallStateMachine.keypadCallID)])
+        // A second key while the transfer runs changes nothing.
+        #expect(machine.keyPressed("0") == [])
+        let failed = machine.callControlFailed(callID: CallStateMachine.keypadCallID, message: "no answer")
+        #expect(
+            failed.first
+                == .sendToRealtime(
+                    .conversationItemCreate(
+                        .userText("(The caller pressed 0 for a person, but the transfer did not go through: no answer)")
+                    )
+                )
+        )
+        #expect(failed.contains(.sendToRealtime(.responseCreate(instructions: nil))))
+        #expect(
+            machine.keyPressed("7") == [
+                .sendToRealtime(.conversationItemCreate(.userText("(The caller pressed 7 on their phone's keypad.)"))),
+                .sendToRealtime(.responseCreate(instructions: nil)),
+            ]
+        )
+    }
 }
