@@ -95,6 +95,9 @@ extension CallSession {
         }
         guard let opened else { return }
         call.logger.info("Realtime session open")
+        if configuration.silenceTimeout != nil || configuration.maxCallDuration != nil {
+            enqueue(.watchAttention(call))
+        }
         for action in opened.setUp { try await perform(action, writer: writer, call: call) }
         for audio in opened.buffered {
             try await writer.send(.inputAudioBufferAppend(audio: audio))
@@ -172,6 +175,43 @@ extension CallSession {
         )
         metrics.realtimeSessionFailed.increment()
         await end(.failed, closingTwilio: true)
+    }
+
+    /// Every quarter second while the session is open: a caller gone silent is asked if they are still there (and
+    /// in the end hung up on), and at the call's time limit the assistant is asked to wrap up, with a hang-up a
+    /// minute later if it does not.
+    func watchAttention(call: StartedCall) async {
+        var wrapUpAt = configuration.maxCallDuration.map { ContinuousClock.now + $0 }
+        var backstopAt: ContinuousClock.Instant?
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(250))
+            let now = ContinuousClock.now
+            var reachedLimit = false
+            let due = state.withLock { state -> ([CallStateMachine.Action], RealtimeEventWriter)? in
+                guard let writer = state.phase.writer else { return nil }
+                var actions: [CallStateMachine.Action] = []
+                if let silence = configuration.silenceTimeout {
+                    actions += state.machine?.attentionCheck(at: now, silence: silence) ?? []
+                }
+                if let at = wrapUpAt, now >= at {
+                    wrapUpAt = nil
+                    backstopAt = now + .seconds(60)
+                    reachedLimit = true
+                    actions += state.machine?.timeLimitReached() ?? []
+                }
+                if let at = backstopAt, now >= at {
+                    backstopAt = nil
+                    actions += state.machine?.timeLimitBackstop() ?? []
+                }
+                return actions.isEmpty ? nil : (actions, writer)
+            }
+            if reachedLimit { call.logger.info("Call time limit reached; asking the assistant to wrap up") }
+            guard !Task.isCancelled, let (actions, writer) = due else { continue }
+            if actions.contains(where: \.createsResponse), !reachedLimit {
+                call.logger.info("The caller has been silent; the assistant checks on them")
+            }
+            await performQuietly(actions, writer: writer, call: call)
+        }
     }
 
     /// The service has had time to take the session's configuration: if it has not, the call ends with the

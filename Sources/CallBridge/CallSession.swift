@@ -25,6 +25,11 @@ package final class CallSession: Sendable {
         package var callControlTools: Set<CallControlTool>
         /// A media stream that has not sent a valid `start` by then is closed (Twilio sends it at once).
         package var startTimeout: Duration
+        /// `MAX_CALL_MINUTES`: then the assistant is asked to wrap up, and a minute later the call is hung up.
+        package var maxCallDuration: Duration?
+        /// `SILENCE_SECONDS`: a caller silent this long after the assistant finished is asked if they are still
+        /// there; after a second silence, told goodbye; after a third, hung up on.
+        package var silenceTimeout: Duration?
 
         package init(
             businessName: String,
@@ -33,7 +38,9 @@ package final class CallSession: Sendable {
             transcriptionModel: String?,
             toolDeadline: Duration,
             callControlTools: Set<CallControlTool> = [],
-            startTimeout: Duration = .seconds(5)
+            startTimeout: Duration = .seconds(5),
+            maxCallDuration: Duration? = nil,
+            silenceTimeout: Duration? = nil
         ) {
             self.businessName = businessName
             self.timeZone = timeZone
@@ -42,6 +49,8 @@ package final class CallSession: Sendable {
             self.toolDeadline = toolDeadline
             self.callControlTools = callControlTools
             self.startTimeout = startTimeout
+            self.maxCallDuration = maxCallDuration
+            self.silenceTimeout = silenceTimeout
         }
     }
 
@@ -68,6 +77,8 @@ package final class CallSession: Sendable {
         case checkCallControl(after: Duration, generation: Int, RealtimeEventWriter, StartedCall)
         /// Check after `delay` that the service took the session's configuration.
         case checkSession(after: Duration, StartedCall)
+        /// Watch for a silent caller and the call's time limit while the session is open.
+        case watchAttention(StartedCall)
         /// The call is over.
         case end
     }
@@ -145,6 +156,8 @@ package final class CallSession: Sendable {
                     }
                 case .checkSession(let delay, let call):
                     group.addTask { await self.checkSession(after: delay, call: call) }
+                case .watchAttention(let call):
+                    group.addTask { await self.watchAttention(call: call) }
                 case .end:
                     group.cancelAll()
                 }

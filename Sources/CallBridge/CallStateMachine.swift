@@ -73,6 +73,8 @@ package struct CallStateMachine: Sendable {
     private var followUpWaiting = false
     private var pendingCallControl: PendingCallControl?
     private var callControlStarted = false
+    /// Silence and the call's time limit (issue 14, part 5).
+    private var attention = CallerAttention()
 
     /// How long after the audio should have played a hang-up goes ahead without the last marks.
     package static let callControlGrace = Duration.seconds(2)
@@ -122,6 +124,7 @@ package struct CallStateMachine: Sendable {
     /// Twilio echoed a mark: the audio before it has played. A pending hang-up may go ahead now.
     package mutating func markEchoed(_ name: String, at now: ContinuousClock.Instant) -> [Action] {
         playback.markEchoed(name, at: now)
+        attention.assistantActive(at: now)
         return pendingCallControl == nil ? [] : callControlIfReady(at: now)
     }
 
@@ -146,6 +149,46 @@ package struct CallStateMachine: Sendable {
 
     /// The `callID` of a transfer the caller asked for with the keypad: no function call of the model's.
     package static let keypadCallID = "keypad"
+    /// The `callID` of a hang-up the server decided on (a silent caller, the time limit): no function call either.
+    package static let serverCallID = "server"
+
+    /// Whether nothing is happening on the call: greeted, no response generating or playing, the caller quiet, no
+    /// tool running and no hang-up or transfer under way.
+    private var isIdle: Bool {
+        greeted && activeResponseID == nil && !playback.hasUnplayedAudio && !followUpWaiting
+            && pendingCallControl == nil && !callControlStarted
+            && !responses.values.contains { !$0.calls.isSubset(of: $0.answered) }
+    }
+
+    /// Called every so often: a caller silent for `silence` after the assistant finished is asked whether they are
+    /// still there; silent again, they are told goodbye; silent after that, the call is hung up.
+    package mutating func attentionCheck(at now: ContinuousClock.Instant, silence: Duration) -> [Action] {
+        guard isIdle else { return [] }
+        switch attention.silenceDue(at: now, after: silence) {
+        case nil: return []
+        case .prompt(let instructions):
+            return [.sendToRealtime(.responseCreate(instructions: session.instructions + "\n\n" + instructions))]
+        case .hangUp:
+            callControlStarted = true
+            return [.controlCall(.endCall, callID: Self.serverCallID)]
+        }
+    }
+
+    /// The call reached `MAX_CALL_MINUTES`: the assistant is asked to wrap up (after the response in progress).
+    package mutating func timeLimitReached() -> [Action] {
+        let instructions = attention.wrapUp()
+        guard activeResponseID == nil else { return [] }
+        _ = attention.takeWaitingInstructions()
+        return [.sendToRealtime(.responseCreate(instructions: session.instructions + "\n\n" + instructions))]
+    }
+
+    /// The wrap-up has had its time: the call is hung up unless a hang-up or transfer is already under way.
+    package mutating func timeLimitBackstop() -> [Action] {
+        guard !callControlStarted else { return [] }
+        callControlStarted = true
+        pendingCallControl = nil
+        return [.controlCall(.endCall, callID: Self.serverCallID)]
+    }
 
     /// The caller pressed a key. `0` transfers to a person at once when transfers are on; any other key (or `0`
     /// without transfers) is told to the model as text, and it answers.
@@ -172,6 +215,7 @@ package struct CallStateMachine: Sendable {
         pendingCallControl = nil
         let output = ToolRunner.Outcome.failed(speakableMessage: message).output
         // A keypad transfer has no function call to answer: the model reads what happened as a note instead.
+        guard callID != Self.serverCallID else { return [] }
         let told: RealtimeConversationItem =
             callID == Self.keypadCallID
             ? .userText("(The caller pressed 0 for a person, but the transfer did not go through: \(message))")
@@ -186,6 +230,22 @@ package struct CallStateMachine: Sendable {
     }
 
     package mutating func receive(_ event: RealtimeServerEvent, at now: ContinuousClock.Instant) -> [Action] {
+        switch event {
+        case .speechStarted: attention.callerStartedSpeaking(at: now)
+        case .speechStopped: attention.callerStoppedSpeaking(at: now)
+        case .responseCreated, .outputAudioDelta, .responseDone: attention.assistantActive(at: now)
+        default: break
+        }
+        var actions = handle(event, at: now)
+        if case .responseDone = event, activeResponseID == nil, !actions.contains(where: \.createsResponse),
+            let instructions = attention.takeWaitingInstructions()
+        {
+            actions.append(.sendToRealtime(.responseCreate(instructions: session.instructions + "\n\n" + instructions)))
+        }
+        return actions
+    }
+
+    private mutating func handle(_ event: RealtimeServerEvent, at now: ContinuousClock.Instant) -> [Action] {
         switch event {
         case .sessionUpdated:
             guard !greeted else { return [] }
@@ -371,5 +431,12 @@ package struct CallStateMachine: Sendable {
             padding += 1
         }
         return utf8.count * 3 / 4 - padding
+    }
+}
+
+extension CallStateMachine.Action {
+    /// Whether this asks the service for a response.
+    var createsResponse: Bool {
+        if case .sendToRealtime(.responseCreate) = self { true } else { false }
     }
 }

@@ -29,6 +29,8 @@ package enum ConfigurationVariable: String, CaseIterable, Sendable {
     case maxConcurrentCalls = "MAX_CONCURRENT_CALLS"
     case maxCallsPerNumberPerHour = "MAX_CALLS_PER_NUMBER_PER_HOUR"
     case overflowNumber = "OVERFLOW_NUMBER"
+    case maxCallMinutes = "MAX_CALL_MINUTES"
+    case silenceSeconds = "SILENCE_SECONDS"
     case smsAllowedCountries = "SMS_ALLOWED_COUNTRIES"
     case businessName = "BUSINESS_NAME"
     case businessTimeZone = "BUSINESS_TIMEZONE"

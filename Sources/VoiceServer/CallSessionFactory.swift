@@ -37,7 +37,9 @@ package struct CallSessionFactory: Sendable {
             voice: serverConfiguration.openAIVoice,
             transcriptionModel: serverConfiguration.openAITranscriptionModel,
             toolDeadline: serverConfiguration.toolDeadline,
-            callControlTools: callControl
+            callControlTools: callControl,
+            maxCallDuration: serverConfiguration.maxCallDuration,
+            silenceTimeout: serverConfiguration.silenceTimeout
         )
         self.callController = callController
         self.realtimeURL = serverConfiguration.openAIRealtimeURL

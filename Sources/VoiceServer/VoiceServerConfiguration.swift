@@ -47,6 +47,10 @@ package struct VoiceServerConfiguration: Sendable {
     package var maxCallsPerNumberPerHour: Int = 10
     /// Where callers go when every line is taken, E.164; unset, they hear that the lines are busy.
     package var overflowNumber: String?
+    /// `MAX_CALL_MINUTES`: then the assistant wraps up and the call ends.
+    package var maxCallDuration: Duration = .seconds(30 * 60)
+    /// `SILENCE_SECONDS`: a silent caller is asked if they are still there; `nil` (`0`) turns it off.
+    package var silenceTimeout: Duration? = .seconds(10)
 
     /// Reads the configuration again from where ``load(environment:environmentFile:)`` read it (the environment,
     /// `.env`, and the `*_FILE` secrets, which may have changed); `nil` for a configuration made in code.
@@ -125,6 +129,24 @@ package struct VoiceServerConfiguration: Sendable {
             self.maxCallsPerNumberPerHour = count
         }
         self.overflowNumber = try values.phoneNumber(.overflowNumber)
+        if let text = values[.maxCallMinutes] {
+            guard let minutes = Double(text), minutes > 0, minutes <= 240 else {
+                throw ConfigurationError(
+                    variable: ConfigurationVariable.maxCallMinutes.name,
+                    problem: "must be a number of minutes above 0 and at most 240, not \"\(text)\""
+                )
+            }
+            self.maxCallDuration = .milliseconds(Int64(minutes * 60_000))
+        }
+        if let text = values[.silenceSeconds] {
+            guard let seconds = Double(text), seconds >= 0, seconds <= 300 else {
+                throw ConfigurationError(
+                    variable: ConfigurationVariable.silenceSeconds.name,
+                    problem: "must be a number of seconds from 0 (off) to 300, not \"\(text)\""
+                )
+            }
+            self.silenceTimeout = seconds == 0 ? nil : .milliseconds(Int64(seconds * 1000))
+        }
     }
 
     /// The limits new calls are admitted under.
