@@ -30,17 +30,17 @@ package struct TwilioRESTClient: Sendable {
         httpClient: HTTPClient = .shared,
         timeout: Duration = .seconds(10)
     ) {
-        var base = baseURL.absoluteString
-        while base.hasSuffix("/") { base.removeLast() }
-        self.baseURL = base
-        self.accountSid = accountSid
         let authorization = Self.basic(user: apiKeySid ?? accountSid, secret: secret)
-        self.authorization = { authorization }
-        self.httpClient = httpClient
-        self.timeout = .seconds(timeout.components.seconds)
+        self.init(
+            baseURL: baseURL,
+            accountSid: accountSid,
+            httpClient: httpClient,
+            timeout: timeout,
+            authorization: { authorization }
+        )
     }
 
-    /// A client whose secret is read at each request from `secret` (a store that is reloaded on `SIGHUP`).
+    /// A client whose auth token is read at each request from `secret` (a store that is reloaded on `SIGHUP`).
     package init(
         baseURL: URL = Self.defaultBaseURL,
         accountSid: String,
@@ -48,11 +48,27 @@ package struct TwilioRESTClient: Sendable {
         httpClient: HTTPClient = .shared,
         timeout: Duration = .seconds(10)
     ) {
+        self.init(
+            baseURL: baseURL,
+            accountSid: accountSid,
+            httpClient: httpClient,
+            timeout: timeout,
+            authorization: { Self.basic(user: accountSid, secret: secret()) }
+        )
+    }
+
+    private init(
+        baseURL: URL,
+        accountSid: String,
+        httpClient: HTTPClient,
+        timeout: Duration,
+        authorization: @escaping @Sendable () -> String
+    ) {
         var base = baseURL.absoluteString
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
         self.accountSid = accountSid
-        self.authorization = { Self.basic(user: accountSid, secret: secret()) }
+        self.authorization = authorization
         self.httpClient = httpClient
         self.timeout = .seconds(timeout.components.seconds)
     }

@@ -10,6 +10,7 @@ package enum Refusal: String, Sendable, CaseIterable {
     case badSignature = "bad_signature"
     /// An address that sent too many bad signatures, answered `429` for a while.
     case tooManyBadSignatures = "too_many_bad_signatures"
-    /// A media stream refused at `start`: a wrong stream token, a second stream for a live call, no `start` in time.
+    /// A media stream closed by the server: a wrong or expired stream token, a second stream for a call, no `start`
+    /// in time, a message that breaks the stream's rules.
     case mediaStream = "media_stream"
 }
