@@ -92,6 +92,9 @@ package enum StoreConflict: Error, Sendable, Equatable {
     /// That job id exists (ids are random; try another).
     case jobID
     case outbox
+    /// A unique constraint refused the write, but the database did not say which (SQLite sometimes reports
+    /// "not an error" as the message of a unique failure under load); the store finds out before it answers.
+    case unidentified
 }
 
 /// A message to send, written before it is sent so it is never lost and never sent twice.

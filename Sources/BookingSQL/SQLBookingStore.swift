@@ -75,7 +75,14 @@ package final class SQLBookingStore: BookingStore {
                 """
             ).run()
         } catch {
-            throw Self.conflict(in: error) ?? error
+            guard let conflict = Self.conflict(in: error) else { throw error }
+            guard conflict == .unidentified else { throw conflict }
+            // The database did not say which constraint: the rows say it.
+            if let idempotencyKey, try await self.job(idempotencyKey: idempotencyKey) != nil {
+                throw StoreConflict.idempotencyKey
+            }
+            if try await self.job(id: job.id) != nil { throw StoreConflict.jobID }
+            throw StoreConflict.slot
         }
         return job
     }
@@ -120,7 +127,7 @@ package final class SQLBookingStore: BookingStore {
                 """
             ).first().map(Self.job(from:))
         } catch {
-            throw Self.conflict(in: error) ?? error
+            throw Self.conflict(in: error, unidentified: .slot) ?? error
         }
     }
 
@@ -141,7 +148,7 @@ package final class SQLBookingStore: BookingStore {
                 """
             ).run()
         } catch {
-            throw Self.conflict(in: error) ?? error
+            throw Self.conflict(in: error, unidentified: .outbox) ?? error
         }
         return message
     }
@@ -182,7 +189,7 @@ package final class SQLBookingStore: BookingStore {
                 """
             ).first().map(Self.outboxMessage(from:))
         } catch {
-            throw Self.conflict(in: error) ?? error
+            throw Self.conflict(in: error, unidentified: .outbox) ?? error
         }
     }
 
@@ -324,6 +331,12 @@ package final class SQLBookingStore: BookingStore {
         )
     }
 
+    /// As ``conflict(in:)``, taking a unique failure the database did not name as `unidentified`: for a write that
+    /// only one kind of constraint can refuse.
+    static func conflict(in error: any Error, unidentified: StoreConflict) -> StoreConflict? {
+        conflict(in: error).map { $0 == .unidentified ? unidentified : $0 }
+    }
+
     /// Which unique constraint refused a write, if that is what happened.
     static func conflict(in error: any Error) -> StoreConflict? {
         let detail: String
@@ -331,7 +344,8 @@ package final class SQLBookingStore: BookingStore {
             guard error.serverInfo?[.sqlState] == "23505" else { return nil }
             detail = (error.serverInfo?[.constraintName] ?? "") + " " + (error.serverInfo?[.detail] ?? "")
         } else if let error = error as? SQLiteError {
-            guard error.message.contains("UNIQUE constraint failed") else { return nil }
+            let unique = [.constraintUniqueFailed, .constraintPrimaryKeyFailed].contains(error.reason)
+            guard unique || error.message.contains("UNIQUE constraint failed") else { return nil }
             detail = error.message
         } else {
             return nil
@@ -340,6 +354,6 @@ package final class SQLBookingStore: BookingStore {
         if detail.contains("crew") || detail.contains("truck") { return .slot }
         if detail.contains("outbox") { return .outbox }
         if detail.contains("jobs_pkey") || detail.contains("jobs.id") { return .jobID }
-        return nil
+        return .unidentified
     }
 }

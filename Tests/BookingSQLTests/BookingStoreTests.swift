@@ -118,6 +118,10 @@ struct BookingStoreTests {
             let refusals = outcomes.compactMap { outcome -> BookingError? in
                 if case .failure(let error) = outcome { error as? BookingError } else { nil }
             }
+            let otherErrors = outcomes.compactMap { outcome -> String? in
+                if case .failure(let error) = outcome, !(error is BookingError) { "\(error)" } else { nil }
+            }
+            #expect(otherErrors.isEmpty, "errors that are not refusals: \(otherErrors)")
             #expect(winners.count == 1)
             #expect(refusals.count == 49)
             #expect(refusals.allSatisfy { $0 == .slotTaken(CalendarDate(year: 2026, month: 12, day: 4), .morning) })
