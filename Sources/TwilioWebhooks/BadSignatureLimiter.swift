@@ -1,4 +1,5 @@
 import HTTPTypes
+import Logging
 import NIOCore
 import Synchronization
 
@@ -53,6 +54,15 @@ package final class BadSignatureLimiter: Sendable {
             guard let until = entries[address]?.blockedUntil, until > now else { return nil }
             return until - now
         }
+    }
+
+    /// Counts a bad signature from `address`, and logs it when this one starts a block.
+    package func recordFailure(_ address: String, logger: Logger) {
+        guard recordFailure(address) else { return }
+        logger.warning(
+            "Turning an address away for a while: too many bad signatures",
+            metadata: ["client": "\(address)"]
+        )
     }
 
     /// Counts a bad signature from `address`; `true` when this one starts a block.

@@ -106,12 +106,7 @@ package struct TwilioWebhookAuthenticator<Context: TwilioWebhookRequestContext>:
         var metadata: Logger.Metadata = ["client": "\(client)"]
         if let url { metadata["url"] = "\(url)" }
         logger.warning(message, metadata: metadata)
-        if limiter?.recordFailure(client) == true {
-            logger.warning(
-                "Turning an address away for a while: too many bad signatures",
-                metadata: ["client": "\(client)"]
-            )
-        }
+        limiter?.recordFailure(client, logger: logger)
     }
 }
 

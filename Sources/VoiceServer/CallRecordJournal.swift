@@ -111,8 +111,6 @@ final class CallEventQueue: Sendable {
         self.capacity = capacity
     }
 
-    var count: Int { state.withLock { $0.events.count } }
-
     func append(_ event: CallEvent, at: Date, last: Bool) {
         let waiting = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard !state.closed else { return nil }

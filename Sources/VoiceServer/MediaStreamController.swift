@@ -69,12 +69,7 @@ package struct MediaStreamController: Sendable {
         metrics.refused(.badSignature)
         upgradeRefusals.refuse(context.connectionID, status: .forbidden)
         context.logger.warning(message, metadata: ["client": "\(client)"])
-        if limiter.recordFailure(client) {
-            context.logger.warning(
-                "Turning an address away for a while: too many bad signatures",
-                metadata: ["client": "\(client)"]
-            )
-        }
+        limiter.recordFailure(client, logger: context.logger)
     }
 
     @Sendable func handle(

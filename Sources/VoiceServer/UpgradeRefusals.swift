@@ -29,8 +29,6 @@ package final class UpgradeRefusals: Sendable {
         statuses.withLock { $0.removeValue(forKey: connection) }
     }
 
-    var pendingCount: Int { statuses.withLock { $0.count } }
-
     private final class Rewriter: ChannelOutboundHandler, RemovableChannelHandler {
         typealias OutboundIn = HTTPResponsePart
         typealias OutboundOut = HTTPResponsePart
