@@ -18,6 +18,8 @@ package enum CallJournalEntry: Sendable, Equatable {
     case usage(RealtimeUsage)
     /// A tool call and what came of it; `output` is what the model read.
     case tool(name: String, milliseconds: Int, outcome: ToolRunner.Outcome)
+    /// The Realtime session was replaced by a new one, the conversation restored there.
+    case sessionReplaced(SessionReplacement)
     /// The session is over, and this is how.
     case ended(CallEnding)
 }

@@ -14,6 +14,8 @@ package struct CallMetrics: Sendable {
     /// A session that opened but could not serve the call: its configuration refused or never confirmed, or a
     /// fatal error.
     package let realtimeSessionFailed: Counter
+    /// A session replaced mid-call, by why: `dropped`, `error`, `session_expired` or `rollover`.
+    private let realtimeReplacements: [SessionReplacement: Counter]
 
     package init(factory: any MetricsFactory) {
         callerAudioRelay = Timer(
@@ -42,6 +44,16 @@ package struct CallMetrics: Sendable {
             dimensions: [("result", "session_failed")],
             factory: factory
         )
+        realtimeReplacements = Dictionary(
+            uniqueKeysWithValues: SessionReplacement.allCases.map {
+                ($0, Counter(label: Label.realtimeReconnects, dimensions: [("reason", $0.rawValue)], factory: factory))
+            }
+        )
+    }
+
+    /// Counts a session replaced mid-call.
+    package func sessionReplaced(_ reason: SessionReplacement) {
+        realtimeReplacements[reason]?.increment()
     }
 
     /// Measures nothing: for sessions made without a server (tests of the bridge alone).
@@ -51,6 +63,7 @@ package struct CallMetrics: Sendable {
         package static let relayLatency = "voice_relay_latency_seconds"
         package static let responseLatency = "voice_response_latency_seconds"
         package static let realtimeConnections = "voice_realtime_connections_total"
+        package static let realtimeReconnects = "voice_realtime_reconnects_total"
     }
 }
 
@@ -60,4 +73,16 @@ extension Timer {
         let elapsed = (now - start).components
         recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
     }
+}
+
+/// Why a call's Realtime session was replaced by a new one: the `reason` of `voice_realtime_reconnects_total`.
+package enum SessionReplacement: String, Sendable, CaseIterable {
+    /// The socket closed or failed under the call.
+    case dropped
+    /// The service sent an error that ends the session but not the next one.
+    case error
+    /// The service ended the session at its time limit.
+    case sessionExpired = "session_expired"
+    /// Replaced on purpose before the limit, at a turn boundary.
+    case rollover
 }

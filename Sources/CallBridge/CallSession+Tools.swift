@@ -5,12 +5,10 @@ import TwilioMedia
 
 /// The call's tools: the provider's, run against their deadline, and call control (hanging up, transferring).
 extension CallSession {
-    /// Runs one tool call and sends its output to the model, then whatever the state machine asks next.
-    func runTool(
-        _ invocation: CallStateMachine.ToolInvocation,
-        writer: RealtimeEventWriter,
-        call: StartedCall
-    ) async {
+    /// Runs one tool call and sends its output to the model, then whatever the state machine asks next. The call
+    /// keeps running if the session is replaced meanwhile: its output goes to the session open when it finishes,
+    /// or into the conversation restored on the next one.
+    func runTool(_ invocation: CallStateMachine.ToolInvocation, call: StartedCall) async {
         let started = ContinuousClock.now
         let request = ToolCall(
             name: invocation.name,
@@ -25,30 +23,17 @@ extension CallSession {
             CallLog(logger: call.logger).toolCalled(invocation.name, outcome: outcome, milliseconds: milliseconds)
             await call.journal?.record(.tool(name: invocation.name, milliseconds: milliseconds, outcome: outcome))
             guard !Task.isCancelled else { return }
-            do {
-                try await writer.send(
-                    .conversationItemCreate(.functionCallOutput(callID: invocation.callID, output: outcome.output))
-                )
-                let now = ContinuousClock.now
-                let actions = self.state.withLock {
-                    $0.machine?.toolOutputSent(callID: invocation.callID, responseID: invocation.responseID, at: now)
-                        ?? []
-                }
-                for action in actions { try await self.perform(action, writer: writer, call: call) }
-            } catch {
-                call.logger.debug("Tool output not delivered", metadata: ["reason": "\(error)"])
+            let now = ContinuousClock.now
+            let actions = self.state.withLock {
+                $0.machine?.toolFinished(invocation, output: outcome.output, at: now) ?? []
             }
+            await self.performQuietly(actions, call: call)
         }
     }
 
     /// The goodbye's audio has had time to play: a pending hang-up or transfer goes ahead even if its last marks
     /// never came back, unless a newer check replaced this one.
-    func checkCallControl(
-        after delay: Duration,
-        generation: Int,
-        writer: RealtimeEventWriter,
-        call: StartedCall
-    ) async {
+    func checkCallControl(after delay: Duration, generation: Int, call: StartedCall) async {
         try? await Task.sleep(for: delay)
         guard !Task.isCancelled else { return }
         let now = ContinuousClock.now
@@ -58,7 +43,7 @@ extension CallSession {
         }
         guard !actions.isEmpty else { return }
         call.logger.info("The goodbye's last marks did not come back; going ahead")
-        await performQuietly(actions, writer: writer, call: call)
+        await performQuietly(actions, call: call)
     }
 
     /// Hangs up or transfers through the call controller, then ends the call. A transfer that fails is reported to
@@ -66,7 +51,7 @@ extension CallSession {
     func controlCall(
         _ tool: CallControlTool,
         callID: String,
-        writer: RealtimeEventWriter,
+        writer: RealtimeEventWriter?,
         call: StartedCall
     ) async throws {
         let logger = call.logger

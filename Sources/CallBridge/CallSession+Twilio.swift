@@ -99,22 +99,22 @@ extension CallSession {
 
     /// The caller pressed a key: `0` transfers to a person when transfers are on; other keys go to the model.
     private func keyPressed(_ digit: String) async {
-        let pressed = state.withLock { state -> ([CallStateMachine.Action], RealtimeEventWriter, StartedCall)? in
-            guard let writer = state.phase.writer, let call = state.call else { return nil }
+        let pressed = state.withLock { state -> ([CallStateMachine.Action], StartedCall)? in
+            guard state.phase.writer != nil, let call = state.call else { return nil }
             let actions = state.machine?.keyPressed(digit) ?? []
-            return actions.isEmpty ? nil : (actions, writer, call)
+            return actions.isEmpty ? nil : (actions, call)
         }
-        guard let (actions, writer, call) = pressed else { return }
-        await performQuietly(actions, writer: writer, call: call)
+        guard let (actions, call) = pressed else { return }
+        await performQuietly(actions, call: call)
     }
 
     /// Twilio echoed a mark: the audio before it has played, and a pending hang-up may go ahead.
     private func markEchoed(_ name: String) async {
         let now = ContinuousClock.now
-        let (actions, writer, call) = state.withLock {
-            ($0.machine?.markEchoed(name, at: now) ?? [], $0.phase.writer, $0.call)
+        let (actions, call) = state.withLock {
+            ($0.machine?.markEchoed(name, at: now) ?? [], $0.call)
         }
-        guard !actions.isEmpty, let writer, let call else { return }
-        await performQuietly(actions, writer: writer, call: call)
+        guard !actions.isEmpty, let call else { return }
+        await performQuietly(actions, call: call)
     }
 }

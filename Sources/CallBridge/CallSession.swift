@@ -30,6 +30,11 @@ package final class CallSession: Sendable {
         /// `SILENCE_SECONDS`: a caller silent this long after the assistant finished is asked if they are still
         /// there; after a second silence, told goodbye; after a third, hung up on.
         package var silenceTimeout: Duration?
+        /// How the call reaches the Realtime service: retries, their budget, the limit on each upgrade.
+        package var retryPolicy: RealtimeRetryPolicy
+        /// `REALTIME_SESSION_MAX_SECONDS`: a session is rolled over this long after it opened (earlier if the
+        /// service says it ends sooner), at the next turn boundary. `nil` never rolls over.
+        package var sessionMaxDuration: Duration?
 
         package init(
             businessName: String,
@@ -40,7 +45,9 @@ package final class CallSession: Sendable {
             callControlTools: Set<CallControlTool> = [],
             startTimeout: Duration = .seconds(5),
             maxCallDuration: Duration? = nil,
-            silenceTimeout: Duration? = nil
+            silenceTimeout: Duration? = nil,
+            retryPolicy: RealtimeRetryPolicy = .standard,
+            sessionMaxDuration: Duration? = .seconds(3300)
         ) {
             self.businessName = businessName
             self.timeZone = timeZone
@@ -51,11 +58,13 @@ package final class CallSession: Sendable {
             self.startTimeout = startTimeout
             self.maxCallDuration = maxCallDuration
             self.silenceTimeout = silenceTimeout
+            self.retryPolicy = retryPolicy
+            self.sessionMaxDuration = sessionMaxDuration
         }
     }
 
-    /// Caller audio that arrives while the Realtime socket is still opening is kept, up to this many frames
-    /// (3 s of 20 ms frames); older frames are dropped beyond it.
+    /// Caller audio that arrives while a Realtime socket is opening (the first, or one replacing a lost session) is
+    /// kept, up to this many frames (3 s of 20 ms frames); older frames are dropped beyond it.
     package static let maximumBufferedFrames = 150
 
     /// The call once Twilio's `start` has come: what every part of it needs to know.
@@ -70,13 +79,15 @@ package final class CallSession: Sendable {
 
     /// Work for the call's task group, asked for by its children.
     enum Work: Sendable {
-        /// The call started: open its Realtime session.
+        /// The call started: open its Realtime session, and keep one open until the call ends.
         case converse(StartedCall)
-        case runTool(CallStateMachine.ToolInvocation, RealtimeEventWriter, StartedCall)
+        /// Replace the session before its time is up.
+        case rollOver(StartedCall)
+        case runTool(CallStateMachine.ToolInvocation, StartedCall)
         /// Check on a pending hang-up or transfer after `delay`, unless a newer check replaced this one.
-        case checkCallControl(after: Duration, generation: Int, RealtimeEventWriter, StartedCall)
-        /// Check after `delay` that the service took the session's configuration.
-        case checkSession(after: Duration, StartedCall)
+        case checkCallControl(after: Duration, generation: Int, StartedCall)
+        /// Check after `delay` that the service took session `session`'s configuration.
+        case checkSession(after: Duration, session: Int, StartedCall)
         /// Watch for a silent caller and the call's time limit while the session is open.
         case watchAttention(StartedCall)
         /// The call is over.
@@ -94,6 +105,15 @@ package final class CallSession: Sendable {
         var streamFault: (any Error)?
         /// The session closed the media stream (it does so once).
         var streamClosed = false
+        /// The number of the current Realtime session, from 1; events of any other are not relayed.
+        var session = 0
+        /// When the current session is due for rollover.
+        var rolloverAt: ContinuousClock.Instant?
+        var rollingOver = false
+        /// When recent lost sessions were replaced.
+        var replacements: [ContinuousClock.Instant] = []
+        /// The host was told the call's assistant session started; it is told it ended when the call is over.
+        var assistantCounted = false
     }
 
     let configuration: Configuration
@@ -148,14 +168,14 @@ package final class CallSession: Sendable {
                 switch item {
                 case .converse(let call):
                     group.addTask { await self.converse(call) }
-                case .runTool(let invocation, let writer, let call):
-                    group.addTask { await self.runTool(invocation, writer: writer, call: call) }
-                case .checkCallControl(let delay, let generation, let writer, let call):
-                    group.addTask {
-                        await self.checkCallControl(after: delay, generation: generation, writer: writer, call: call)
-                    }
-                case .checkSession(let delay, let call):
-                    group.addTask { await self.checkSession(after: delay, call: call) }
+                case .rollOver(let call):
+                    group.addTask { await self.rollOver(call) }
+                case .runTool(let invocation, let call):
+                    group.addTask { await self.runTool(invocation, call: call) }
+                case .checkCallControl(let delay, let generation, let call):
+                    group.addTask { await self.checkCallControl(after: delay, generation: generation, call: call) }
+                case .checkSession(let delay, let session, let call):
+                    group.addTask { await self.checkSession(after: delay, session: session, call: call) }
                 case .watchAttention(let call):
                     group.addTask { await self.watchAttention(call: call) }
                 case .end:
@@ -163,15 +183,17 @@ package final class CallSession: Sendable {
                 }
             }
         }
-        let (ending, call, fault) = state.withLock { state -> (CallEnding, StartedCall?, (any Error)?) in
+        let (ending, call, fault, counted) = state.withLock {
+            state -> (CallEnding, StartedCall?, (any Error)?, Bool) in
             let ending: CallEnding =
                 switch state.phase {
                 case .ending(let ending), .finished(let ending): ending
                 case .waitingForStart, .connecting, .open: .callerHungUp
                 }
             state.phase = .finished(ending)
-            return (ending, state.call, state.streamFault)
+            return (ending, state.call, state.streamFault, state.assistantCounted)
         }
+        if counted { await host.realtimeSessionEnded() }
         // Written even though the call's task may be cancelled: the outcome must not be lost with it. The journal
         // may still be writing earlier events to a slow database: the line is freed and the stream closed first,
         // and the call's task waits for the record to be whole only after that.

@@ -16,6 +16,9 @@ package struct CallStateMachine: Sendable {
         case scheduleSessionCheck(after: Duration)
         /// The session cannot serve the call: end it, so that the caller hears the apology rather than silence.
         case failSession(reason: String)
+        /// This session is over but another may serve the call (the service's own error, its time limit): open a
+        /// new one and restore the conversation there.
+        case replaceSession(reason: String)
         case report(Report)
     }
 
@@ -75,6 +78,22 @@ package struct CallStateMachine: Sendable {
     private var callControlStarted = false
     /// Silence and the call's time limit (issue 14, part 5).
     private var attention = CallerAttention()
+    /// What has been said, to restore on a new session.
+    private var history = ConversationHistory()
+
+    // The current Realtime session (issue 14, parts 2 and 3).
+    /// Whether a session is open to send to; `false` while a lost one is replaced.
+    private var sessionOpen = false
+    /// The session took its configuration (`session.updated`).
+    private var configured = false
+    /// Assistant audio items of this session: only those can be truncated (a restored turn is text).
+    private var sessionItems: Set<String> = []
+    /// Function calls this session knows: an output for any other is sent with its call.
+    private var sessionCallIDs: Set<String> = []
+    /// The assistant owes the caller an answer: the caller finished a turn, or a response or its tools' follow-up
+    /// was under way. A restored session is asked for a response when this holds.
+    private var replyOwed = false
+    private var callerSpeaking = false
 
     /// How long after the audio should have played a hang-up goes ahead without the last marks.
     package static let callControlGrace = Duration.seconds(2)
@@ -107,18 +126,133 @@ package struct CallStateMachine: Sendable {
     /// How long the service has to answer the configuration with `session.updated`.
     package static let sessionUpdateTimeout: Duration = .seconds(5)
 
-    /// The Realtime socket is open: configure the session, once, and check that the service took it.
+    /// A Realtime socket is open: configure the session and check that the service took it. On the call's first
+    /// session the greeting follows `session.updated`; on a later one the conversation so far is restored, and the
+    /// assistant asked to answer if it owed the caller an answer when the last session was lost.
     package mutating func realtimeConnected() -> [Action] {
-        [
-            .sendToRealtime(.sessionUpdate(session)),
-            .scheduleSessionCheck(after: Self.sessionUpdateTimeout),
-        ]
+        sessionOpen = true
+        configured = false
+        var actions: [Action] = [.sendToRealtime(.sessionUpdate(session))]
+        if greeted {
+            let restore = restoreEvents()
+            sessionCallIDs = restore.callIDs
+            actions += restore.events.map(Action.sendToRealtime)
+            if replyOwed, !toolsRunning {
+                actions.append(.sendToRealtime(.responseCreate(instructions: nil)))
+            }
+        }
+        actions.append(.scheduleSessionCheck(after: Self.sessionUpdateTimeout))
+        return actions
     }
 
     /// The wait scheduled by ``Action/scheduleSessionCheck(after:)`` is over: a session that never confirmed its
     /// configuration would never greet the caller.
     package func sessionCheckDue() -> [Action] {
-        greeted ? [] : [.failSession(reason: "no session.updated within \(Self.sessionUpdateTimeout)")]
+        configured ? [] : [.failSession(reason: "no session.updated within \(Self.sessionUpdateTimeout)")]
+    }
+
+    /// The session's socket is gone. Until ``realtimeConnected()`` nothing is sent: tool results are kept for the
+    /// restore, and the response that was generating is over (what was sent of it keeps playing).
+    package mutating func sessionLost() {
+        sessionOpen = false
+        configured = false
+        if let active = activeResponseID {
+            activeResponseID = nil
+            replyOwed = true
+            if responses[active]?.calls.isEmpty ?? true {
+                responses[active] = nil
+            } else {
+                responses[active]?.done = true
+            }
+        }
+        if followUpWaiting {
+            followUpWaiting = false
+            replyOwed = true
+        }
+        sessionItems = []
+        sessionCallIDs = []
+        callerSpeaking = false
+        // Nothing was said: the next session starts the call over, greeting included.
+        if !history.hasSpoken { greeted = false }
+    }
+
+    /// What a replacing session is sent before it takes over: its configuration, the conversation so far and the
+    /// continuation note, each item after the one before.
+    package func restoreEvents() -> (events: [RealtimeClientEvent], callIDs: Set<String>) {
+        let restore = history.restoreItems()
+        var events: [RealtimeClientEvent] = []
+        var previous = "root"
+        for (index, item) in restore.items.enumerated() {
+            let id = "restored_\(index + 1)"
+            events.append(.conversationItemRestore(item, id: id, previousItemID: previous))
+            previous = id
+        }
+        return (events, restore.callIDs)
+    }
+
+    /// What a session opened for a rollover is sent: its configuration, then the restore.
+    package func rolloverEvents() -> (events: [RealtimeClientEvent], callIDs: Set<String>) {
+        let restore = restoreEvents()
+        return ([.sessionUpdate(session)] + restore.events, restore.callIDs)
+    }
+
+    /// A planned replacement (rollover) is ready: the new session took its configuration and the restore. It takes
+    /// over only at a turn boundary; `false` if the call has moved on meanwhile, and the new session is not used.
+    package mutating func switchSession(knowing callIDs: Set<String>) -> Bool {
+        guard isAtTurnBoundary else { return false }
+        sessionOpen = true
+        configured = true
+        sessionItems = []
+        sessionCallIDs = callIDs
+        return true
+    }
+
+    /// Nothing is going on and nothing is playing, and the caller is not speaking: the moment a session can be
+    /// replaced without the caller noticing.
+    package var isAtTurnBoundary: Bool {
+        isIdle && configured && !callerSpeaking
+    }
+
+    /// The conversation so far (for tests and the call record).
+    var conversation: ConversationHistory { history }
+
+    private var toolsRunning: Bool {
+        responses.values.contains { !$0.calls.isSubset(of: $0.answered) }
+    }
+
+    /// A tool finished: its output goes to the session (with its call, if this session never saw it), or is kept
+    /// for the restore while there is no session; then whatever follows.
+    package mutating func toolFinished(
+        _ invocation: ToolInvocation,
+        output: String,
+        at now: ContinuousClock.Instant
+    ) -> [Action] {
+        history.toolAnswered(callID: invocation.callID, output: output)
+        guard sessionOpen else {
+            responses[invocation.responseID]?.answered.insert(invocation.callID)
+            if let progress = responses[invocation.responseID], progress.done,
+                progress.answered.isSuperset(of: progress.calls)
+            {
+                responses[invocation.responseID] = nil
+                if !progress.interrupted, !progress.controlsCall { replyOwed = true }
+            }
+            return []
+        }
+        var actions: [Action] = []
+        if !sessionCallIDs.contains(invocation.callID) {
+            sessionCallIDs.insert(invocation.callID)
+            actions.append(
+                .sendToRealtime(
+                    .conversationItemCreate(
+                        .functionCall(callID: invocation.callID, name: invocation.name, arguments: invocation.arguments)
+                    )
+                )
+            )
+        }
+        actions.append(
+            .sendToRealtime(.conversationItemCreate(.functionCallOutput(callID: invocation.callID, output: output)))
+        )
+        return actions + toolOutputSent(callID: invocation.callID, responseID: invocation.responseID, at: now)
     }
 
     /// Twilio echoed a mark: the audio before it has played. A pending hang-up may go ahead now.
@@ -156,8 +290,7 @@ package struct CallStateMachine: Sendable {
     /// tool running and no hang-up or transfer under way.
     private var isIdle: Bool {
         greeted && activeResponseID == nil && !playback.hasUnplayedAudio && !followUpWaiting
-            && pendingCallControl == nil && !callControlStarted
-            && !responses.values.contains { !$0.calls.isSubset(of: $0.answered) }
+            && pendingCallControl == nil && !callControlStarted && !toolsRunning
     }
 
     /// Called every so often: a caller silent for `silence` after the assistant finished is asked whether they are
@@ -231,9 +364,26 @@ package struct CallStateMachine: Sendable {
 
     package mutating func receive(_ event: RealtimeServerEvent, at now: ContinuousClock.Instant) -> [Action] {
         switch event {
-        case .speechStarted: attention.callerStartedSpeaking(at: now)
-        case .speechStopped: attention.callerStoppedSpeaking(at: now)
-        case .responseCreated, .outputAudioDelta, .responseDone: attention.assistantActive(at: now)
+        case .speechStarted(let itemID, _):
+            attention.callerStartedSpeaking(at: now)
+            history.callerStarted(itemID: itemID)
+            callerSpeaking = true
+        case .speechStopped:
+            attention.callerStoppedSpeaking(at: now)
+            callerSpeaking = false
+            // The service answers a finished turn by itself (server VAD).
+            replyOwed = true
+        case .responseCreated:
+            attention.assistantActive(at: now)
+            replyOwed = true
+        case .outputAudioDelta, .responseDone:
+            attention.assistantActive(at: now)
+        case .outputAudioTranscriptDelta(_, let itemID, let delta):
+            history.assistantTranscript(itemID: itemID, delta: delta)
+        case .outputAudioTranscriptDone(_, let itemID, let transcript):
+            history.assistantSaid(itemID: itemID, text: transcript)
+        case .inputTranscriptionCompleted(let itemID, let transcript):
+            history.callerSaid(itemID: itemID, text: transcript)
         default: break
         }
         var actions = handle(event, at: now)
@@ -248,6 +398,7 @@ package struct CallStateMachine: Sendable {
     private mutating func handle(_ event: RealtimeServerEvent, at now: ContinuousClock.Instant) -> [Action] {
         switch event {
         case .sessionUpdated:
+            configured = true
             guard !greeted else { return [] }
             greeted = true
             return [.sendToRealtime(.responseCreate(instructions: greetingInstructions))]
@@ -260,6 +411,8 @@ package struct CallStateMachine: Sendable {
         case .outputAudioDelta(let responseID, let itemID, let delta):
             // Audio of a response the caller talked over must not play after the clear.
             guard !interruptedResponseIDs.contains(responseID) else { return [] }
+            sessionItems.insert(itemID)
+            history.assistantStarted(itemID: itemID)
             let mark = playback.audioSent(itemID: itemID, bytes: Self.decodedByteCount(ofBase64: delta), at: now)
             return [
                 .sendToTwilio(.media(streamSid: streamSid, payload: delta)),
@@ -273,8 +426,12 @@ package struct CallStateMachine: Sendable {
             var progress = responses[responseID] ?? ResponseProgress()
             progress.calls.insert(callID)
             responses[responseID] = progress
+            sessionCallIDs.insert(callID)
+            let isCallControl = CallControlTool(rawValue: name).map(callControlTools.contains) ?? false
+            if !isCallControl { history.toolCalled(callID: callID, name: name, arguments: arguments) }
             if progress.interrupted, toolsWithSideEffects.contains(name) {
                 responses[responseID]?.answered.insert(callID)
+                if !isCallControl { history.toolAnswered(callID: callID, output: Self.skippedToolOutput) }
                 return [
                     .report(.toolSkipped(name: name, callID: callID)),
                     .sendToRealtime(
@@ -305,6 +462,8 @@ package struct CallStateMachine: Sendable {
             progress.done = true
             if response.status == "cancelled" { progress.interrupted = true }
             responses[response.id] = progress
+            // Still owed only if its tools' results are to be spoken.
+            replyOwed = !progress.calls.isEmpty && !progress.interrupted && !progress.controlsCall
             var actions: [Action] = []
             if let usage = response.usage { actions.append(.report(.usage(responseID: response.id, usage))) }
             if followUpWaiting, activeResponseID == nil {
@@ -315,11 +474,14 @@ package struct CallStateMachine: Sendable {
 
         case .error(let error):
             let report = Action.report(.realtimeError(error))
-            // Before `session.updated`, an error is the service refusing the configuration: no greeting would come.
-            if !greeted { return [report, .failSession(reason: "the session was refused: \(error.message)")] }
+            let reason = "\(error.code ?? error.type): \(error.message)"
             switch error.disposition {
-            case .ignore: return [report]
-            case .fatal, .retry: return [report, .failSession(reason: "\(error.code ?? error.type): \(error.message)")]
+            case .fatal: return [report, .failSession(reason: reason)]
+            case .retry: return [report, .replaceSession(reason: reason)]
+            case .ignore:
+                // Before `session.updated`, an error is the service refusing the configuration: nothing would come.
+                if !configured { return [report, .failSession(reason: "the session was refused: \(error.message)")] }
+                return [report]
             }
         case .inputTranscriptionCompleted(_, let transcript):
             return [.report(.callerSaid(transcript))]
@@ -327,7 +489,7 @@ package struct CallStateMachine: Sendable {
             return [.report(.assistantSaid(transcript))]
         case .itemTruncated(let itemID, let audioEndMilliseconds):
             return [.report(.truncated(itemID: itemID, audioEndMilliseconds: audioEndMilliseconds))]
-        case .sessionCreated, .speechStopped, .other:
+        case .sessionCreated, .speechStopped, .outputAudioTranscriptDelta, .other:
             return []
         }
     }
@@ -339,8 +501,15 @@ package struct CallStateMachine: Sendable {
         if playback.hasUnplayedAudio {
             actions.append(.sendToTwilio(.clear(streamSid: streamSid)))
             let cut = playback.clear(at: now)
-            playingItem = cut.first
+            playingItem = cut.first.map { ($0.itemID, $0.heardMilliseconds) }
             for item in cut {
+                history.assistantCut(
+                    itemID: item.itemID,
+                    heard: item.heardMilliseconds,
+                    sent: item.sentMilliseconds
+                )
+                // A turn restored from an earlier session is text: it has no audio to cut.
+                guard sessionItems.contains(item.itemID) else { continue }
                 actions.append(
                     .sendToRealtime(
                         .conversationItemTruncate(

@@ -99,11 +99,13 @@ package struct PlaybackTracker: Sendable {
     }
 
     /// Twilio was told to `clear`: unplayed audio is dropped. Returns each item that had unplayed audio, with what
-    /// the caller heard of it, in playback order.
-    package mutating func clear(at now: ContinuousClock.Instant) -> [(itemID: String, heardMilliseconds: Int)] {
-        var cut: [(itemID: String, heardMilliseconds: Int)] = []
+    /// the caller heard of it and what had been sent of it, in playback order.
+    package mutating func clear(
+        at now: ContinuousClock.Instant
+    ) -> [(itemID: String, heardMilliseconds: Int, sentMilliseconds: Int)] {
+        var cut: [(itemID: String, heardMilliseconds: Int, sentMilliseconds: Int)] = []
         for mark in pending[pendingStart...] where !cut.contains(where: { $0.itemID == mark.itemID }) {
-            cut.append((mark.itemID, heardMilliseconds(of: mark.itemID, at: now)))
+            cut.append((mark.itemID, heardMilliseconds(of: mark.itemID, at: now), sentMilliseconds(of: mark.itemID)))
         }
         for item in cut {
             // What was not heard will never play: the item now ends where the caller stopped hearing it.

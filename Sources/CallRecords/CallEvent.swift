@@ -10,6 +10,9 @@ package enum CallEvent: Sendable, Equatable {
     case tool(name: String, latencyMilliseconds: Int, ok: Bool)
     /// The tokens of one response and what they cost, in millionths of a dollar.
     case usage(inputTokens: Int, outputTokens: Int, costMicroDollars: Int)
+    /// The Realtime session was replaced mid-call, for this reason (`dropped`, `error`, `session_expired`,
+    /// `rollover`); the conversation went on in the new one.
+    case sessionReplaced(String)
     /// How the call ended, and the job it booked if any.
     case outcome(CallOutcome, jobID: String?)
 }

@@ -49,6 +49,8 @@ package struct CallRecord: Sendable, Equatable {
     package var statusHistory: [StatusChange]
     package var toolCalls: [ToolCallEntry]
     package var transcript: [Line]
+    /// Why each Realtime session the call replaced was replaced, in order.
+    package var sessionReplacements: [String] = []
     package var inputTokens: Int
     package var outputTokens: Int
     package var costMicroDollars: Int

@@ -93,6 +93,8 @@ package final class SQLCallRecordStore: CallRecordStore {
             try await insertEvent(id: id, callSid: callSid, at: time, kind: "assistant", text: text)
         case .tool(let name, let latency, let ok):
             try await insertEvent(id: id, callSid: callSid, at: time, kind: "tool", name: name, number: latency, ok: ok)
+        case .sessionReplaced(let reason):
+            try await insertEvent(id: id, callSid: callSid, at: time, kind: "session_replaced", name: reason)
         case .usage(let input, let output, let cost):
             try await database.raw(
                 """
@@ -154,6 +156,8 @@ package final class SQLCallRecordStore: CallRecordStore {
                         at: at
                     )
                 )
+            case "session_replaced":
+                record.sessionReplacements.append(name)
             default:
                 break
             }

@@ -6,6 +6,9 @@ package enum RealtimeClientEvent: Sendable, Equatable {
     /// Caller audio: Twilio's base64 µ-law payload, untouched.
     case inputAudioBufferAppend(audio: String)
     case conversationItemCreate(RealtimeConversationItem)
+    /// An item of a conversation restored on a new session: with our own `id`, placed after `previousItemID`
+    /// (`"root"` for the first), so the items stay in the order they were said.
+    case conversationItemRestore(RealtimeConversationItem, id: String, previousItemID: String)
     /// Cuts an assistant audio item to what the caller heard.
     case conversationItemTruncate(itemID: String, contentIndex: Int, audioEndMilliseconds: Int)
     /// Asks for a response; `instructions` replace the session's for this response only.
@@ -16,7 +19,7 @@ package enum RealtimeClientEvent: Sendable, Equatable {
         switch self {
         case .sessionUpdate: "session.update"
         case .inputAudioBufferAppend: "input_audio_buffer.append"
-        case .conversationItemCreate: "conversation.item.create"
+        case .conversationItemCreate, .conversationItemRestore: "conversation.item.create"
         case .conversationItemTruncate: "conversation.item.truncate"
         case .responseCreate: "response.create"
         case .responseCancel: "response.cancel"
@@ -46,11 +49,18 @@ package enum RealtimeConversationItem: Sendable, Equatable {
     case functionCallOutput(callID: String, output: String)
     /// A user text message.
     case userText(String)
+    /// What the assistant said, as text (the service refuses assistant audio in `conversation.item.create`).
+    case assistantText(String)
+    /// A system message: a note to the model that is nobody's turn.
+    case systemText(String)
+    /// A function call the model made, replayed before its output.
+    case functionCall(callID: String, name: String, arguments: String)
 }
 
 extension RealtimeClientEvent: Encodable {
-    private enum Keys: String, CodingKey {
-        case type, session, audio, item, response, instructions
+    fileprivate enum Keys: String, CodingKey {
+        case type, session, audio, item, response, instructions, id, name, arguments
+        case previousItemID = "previous_item_id"
         case itemID = "item_id", contentIndex = "content_index", audioEndMilliseconds = "audio_end_ms"
         case responseID = "response_id"
         case callID = "call_id", output, role, content, text
@@ -66,16 +76,12 @@ extension RealtimeClientEvent: Encodable {
             try container.encode(audio, forKey: .audio)
         case .conversationItemCreate(let item):
             var nested = container.nestedContainer(keyedBy: Keys.self, forKey: .item)
-            switch item {
-            case .functionCallOutput(let callID, let output):
-                try nested.encode("function_call_output", forKey: .type)
-                try nested.encode(callID, forKey: .callID)
-                try nested.encode(output, forKey: .output)
-            case .userText(let text):
-                try nested.encode("message", forKey: .type)
-                try nested.encode("user", forKey: .role)
-                try nested.encode([["type": "input_text", "text": text]], forKey: .content)
-            }
+            try item.encode(into: &nested)
+        case .conversationItemRestore(let item, let id, let previousItemID):
+            try container.encode(previousItemID, forKey: .previousItemID)
+            var nested = container.nestedContainer(keyedBy: Keys.self, forKey: .item)
+            try nested.encode(id, forKey: .id)
+            try item.encode(into: &nested)
         case .conversationItemTruncate(let itemID, let contentIndex, let audioEndMilliseconds):
             try container.encode(itemID, forKey: .itemID)
             try container.encode(contentIndex, forKey: .contentIndex)
@@ -87,6 +93,30 @@ extension RealtimeClientEvent: Encodable {
             }
         case .responseCancel(let responseID):
             try container.encodeIfPresent(responseID, forKey: .responseID)
+        }
+    }
+}
+
+extension RealtimeConversationItem {
+    fileprivate func encode(into container: inout KeyedEncodingContainer<RealtimeClientEvent.Keys>) throws {
+        func message(role: String, contentType: String, text: String) throws {
+            try container.encode("message", forKey: .type)
+            try container.encode(role, forKey: .role)
+            try container.encode([["type": contentType, "text": text]], forKey: .content)
+        }
+        switch self {
+        case .functionCallOutput(let callID, let output):
+            try container.encode("function_call_output", forKey: .type)
+            try container.encode(callID, forKey: .callID)
+            try container.encode(output, forKey: .output)
+        case .functionCall(let callID, let name, let arguments):
+            try container.encode("function_call", forKey: .type)
+            try container.encode(callID, forKey: .callID)
+            try container.encode(name, forKey: .name)
+            try container.encode(arguments, forKey: .arguments)
+        case .userText(let text): try message(role: "user", contentType: "input_text", text: text)
+        case .assistantText(let text): try message(role: "assistant", contentType: "output_text", text: text)
+        case .systemText(let text): try message(role: "system", contentType: "input_text", text: text)
         }
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 
 extension RealtimeServerEvent: Decodable {
     private enum Keys: String, CodingKey {
-        case type, error, response, delta, transcript, name, arguments
+        case type, error, response, delta, transcript, name, arguments, session
         case itemID = "item_id", responseID = "response_id", callID = "call_id"
         case audioStartMilliseconds = "audio_start_ms", audioEndMilliseconds = "audio_end_ms"
     }
@@ -12,12 +12,21 @@ extension RealtimeServerEvent: Decodable {
         var id: String
     }
 
+    private struct Session: Decodable {
+        var expiresAt: Int?
+
+        private enum CodingKeys: String, CodingKey {
+            case expiresAt = "expires_at"
+        }
+    }
+
     package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Keys.self)
         let type = try container.decode(String.self, forKey: .type)
         switch type {
         case "session.created":
-            self = .sessionCreated
+            let session = try container.decodeIfPresent(Session.self, forKey: .session)
+            self = .sessionCreated(expiresAt: session?.expiresAt)
         case "session.updated":
             self = .sessionUpdated
         case "error":
@@ -36,6 +45,12 @@ extension RealtimeServerEvent: Decodable {
             self = .responseCreated(responseID: try container.decode(ResponseID.self, forKey: .response).id)
         case "response.output_audio.delta":
             self = .outputAudioDelta(
+                responseID: try container.decode(String.self, forKey: .responseID),
+                itemID: try container.decode(String.self, forKey: .itemID),
+                delta: try container.decode(String.self, forKey: .delta)
+            )
+        case "response.output_audio_transcript.delta":
+            self = .outputAudioTranscriptDelta(
                 responseID: try container.decode(String.self, forKey: .responseID),
                 itemID: try container.decode(String.self, forKey: .itemID),
                 delta: try container.decode(String.self, forKey: .delta)

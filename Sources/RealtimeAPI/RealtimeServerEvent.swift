@@ -1,7 +1,8 @@
 /// An event from the Realtime service that the call bridge acts on (GA interface, `openai-realtime.md` §5).
 /// Every other event type decodes to `.other` and is skipped.
 package enum RealtimeServerEvent: Sendable, Equatable {
-    case sessionCreated
+    /// The session opened; `expiresAt` (seconds since 1970) when the service says when it will end it.
+    case sessionCreated(expiresAt: Int?)
     case sessionUpdated
     case error(RealtimeError)
     /// The caller started talking (server VAD). `audioStartMilliseconds` counts from the session's first append.
@@ -10,6 +11,8 @@ package enum RealtimeServerEvent: Sendable, Equatable {
     case responseCreated(responseID: String)
     /// Base64 µ-law audio of an assistant item, for Twilio untouched.
     case outputAudioDelta(responseID: String, itemID: String, delta: String)
+    /// Part of the transcript of what the assistant is saying, ahead of its audio.
+    case outputAudioTranscriptDelta(responseID: String, itemID: String, delta: String)
     case outputAudioTranscriptDone(responseID: String, itemID: String, transcript: String)
     case functionCallArgumentsDone(responseID: String, itemID: String, callID: String, name: String, arguments: String)
     case responseDone(RealtimeResponse)
@@ -26,6 +29,7 @@ package enum RealtimeServerEvent: Sendable, Equatable {
         case .speechStopped: "input_audio_buffer.speech_stopped"
         case .responseCreated: "response.created"
         case .outputAudioDelta: "response.output_audio.delta"
+        case .outputAudioTranscriptDelta: "response.output_audio_transcript.delta"
         case .outputAudioTranscriptDone: "response.output_audio_transcript.done"
         case .functionCallArgumentsDone: "response.function_call_arguments.done"
         case .responseDone: "response.done"

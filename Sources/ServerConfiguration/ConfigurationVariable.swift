@@ -31,6 +31,7 @@ package enum ConfigurationVariable: String, CaseIterable, Sendable {
     case overflowNumber = "OVERFLOW_NUMBER"
     case maxCallMinutes = "MAX_CALL_MINUTES"
     case silenceSeconds = "SILENCE_SECONDS"
+    case realtimeSessionMaxSeconds = "REALTIME_SESSION_MAX_SECONDS"
     case smsAllowedCountries = "SMS_ALLOWED_COUNTRIES"
     case businessName = "BUSINESS_NAME"
     case businessTimeZone = "BUSINESS_TIMEZONE"

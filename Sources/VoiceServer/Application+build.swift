@@ -8,12 +8,14 @@ import HummingbirdWebSocket
 import Logging
 import MCPClient
 import NIOCore
+import RealtimeAPI
 import SQLStorage
 import ServerConfiguration
 import ServiceLifecycle
 import TwilioMedia
 import TwilioREST
 import TwilioWebhooks
+import UpgradeRefusals
 
 /// The voice server, assembled in one place from its configuration: `serve`, `simulate`, the server `bench` starts
 /// and the tests all build it here.
@@ -37,6 +39,8 @@ package struct VoiceApplication: Sendable {
         package var onServerRunning: @Sendable (any Channel) async -> Void = { _ in }
         /// Wraps the store the calls' journals write to (tests slow it down).
         package var journalStore: @Sendable (any CallRecordStore) -> any CallRecordStore = { $0 }
+        /// How calls retry the Realtime service (tests shorten it).
+        package var realtimeRetryPolicy = RealtimeRetryPolicy.standard
 
         package init() {}
     }
@@ -218,7 +222,8 @@ package struct VoiceApplication: Sendable {
                     callRecords: overrides.journalStore(callRecords),
                     metrics: overrides.metrics,
                     tokenPrices: configuration.tokenPrices
-                )
+                ),
+                retryPolicy: overrides.realtimeRetryPolicy
             ),
             upgradeRefusals: upgradeRefusals,
             limiter: limiter,

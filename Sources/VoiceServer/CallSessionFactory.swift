@@ -26,7 +26,8 @@ package struct CallSessionFactory: Sendable {
         secrets: SecretStore,
         tools: any ToolProvider,
         callController: (any CallController)?,
-        host: ServerCallHost
+        host: ServerCallHost,
+        retryPolicy: RealtimeRetryPolicy
     ) {
         self.host = host
         var callControl: Set<CallControlTool> = [.endCall]
@@ -39,7 +40,9 @@ package struct CallSessionFactory: Sendable {
             toolDeadline: serverConfiguration.toolDeadline,
             callControlTools: callControl,
             maxCallDuration: serverConfiguration.maxCallDuration,
-            silenceTimeout: serverConfiguration.silenceTimeout
+            silenceTimeout: serverConfiguration.silenceTimeout,
+            retryPolicy: retryPolicy,
+            sessionMaxDuration: serverConfiguration.realtimeSessionMaxDuration
         )
         self.callController = callController
         self.realtimeURL = serverConfiguration.openAIRealtimeURL

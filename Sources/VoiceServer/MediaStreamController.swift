@@ -7,6 +7,7 @@ import NIOCore
 import NIOWebSocket
 import TwilioMedia
 import TwilioWebhooks
+import UpgradeRefusals
 
 /// `WS /media-stream`: Twilio's bidirectional Media Stream for one call.
 ///

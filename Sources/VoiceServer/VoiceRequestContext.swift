@@ -3,6 +3,7 @@ import HummingbirdWebSocket
 import NIOCore
 import TwilioMedia
 import TwilioWebhooks
+import UpgradeRefusals
 
 /// The request context of every route: Hummingbird's core storage, the WebSocket upgrade slot, and the Twilio
 /// parameters that ``TwilioWebhookAuthenticator`` decoded and checked.

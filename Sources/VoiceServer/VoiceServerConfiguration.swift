@@ -51,6 +51,9 @@ package struct VoiceServerConfiguration: Sendable {
     package var maxCallDuration: Duration = .seconds(30 * 60)
     /// `SILENCE_SECONDS`: a silent caller is asked if they are still there; `nil` (`0`) turns it off.
     package var silenceTimeout: Duration? = .seconds(10)
+    /// `REALTIME_SESSION_MAX_SECONDS`: a Realtime session is rolled over this long after it opened, before the
+    /// service's 60-minute limit.
+    package var realtimeSessionMaxDuration: Duration = .seconds(3300)
 
     /// Reads the configuration again from where ``load(environment:environmentFile:)`` read it (the environment,
     /// `.env`, and the `*_FILE` secrets, which may have changed); `nil` for a configuration made in code.
@@ -146,6 +149,17 @@ package struct VoiceServerConfiguration: Sendable {
                 )
             }
             self.silenceTimeout = seconds == 0 ? nil : .milliseconds(Int64(seconds * 1000))
+        }
+        if let text = values[.realtimeSessionMaxSeconds] {
+            // The service ends a session at 60 minutes: the rollover must come before, with time to find a pause.
+            guard let seconds = Double(text), seconds >= 1, seconds <= 3540 else {
+                throw ConfigurationError(
+                    variable: ConfigurationVariable.realtimeSessionMaxSeconds.name,
+                    problem: "must be a number of seconds from 1 to 3540 (the service ends sessions at 3600), "
+                        + "not \"\(text)\""
+                )
+            }
+            self.realtimeSessionMaxDuration = .milliseconds(Int64(seconds * 1000))
         }
     }
 

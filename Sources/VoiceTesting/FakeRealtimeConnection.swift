@@ -13,14 +13,17 @@ actor FakeRealtimeConnection {
         var generator: Task<Void, Never>?
     }
 
+    /// 1 for the server's first session: in every id, so that ids are unique across sessions as the service's are.
+    private let number: Int
     private let outbound: WebSocketOutboundWriter
     private let options: FakeRealtimeServer.Options
+    /// What is left to say: this session's own copy, or the server's, shared by every session.
+    private let script: FakeRecorder<FakeRealtimeScript>
     private let observations: FakeRecorder<FakeRealtimeObservations>
     private let logger: Logger
-
-    private var remainingScript: [ScriptedResponse]
-    private var callerTranscripts: [String]
     private var nextID = 0
+    /// Every item in the conversation, in order, for `previous_item_id`.
+    private var itemIDs: [String] = []
 
     // Session settings, from session.update.
     private var silenceDurationMilliseconds = 500
@@ -42,17 +45,19 @@ actor FakeRealtimeConnection {
     private var deltaNumber = 0
 
     init(
+        number: Int,
         outbound: WebSocketOutboundWriter,
         options: FakeRealtimeServer.Options,
+        script: FakeRecorder<FakeRealtimeScript>,
         observations: FakeRecorder<FakeRealtimeObservations>,
         logger: Logger
     ) {
+        self.number = number
         self.outbound = outbound
         self.options = options
+        self.script = script
         self.observations = observations
         self.logger = logger
-        self.remainingScript = options.script.responses
-        self.callerTranscripts = options.script.callerTranscripts
     }
 
     func open(sentBetaHeader: Bool) async {
@@ -62,7 +67,12 @@ actor FakeRealtimeConnection {
             try? await outbound.close(.unknown(4000), reason: "beta_api_shape_disabled")
             return
         }
-        await send(["type": "session.created", "session": ["type": "realtime", "id": .string(makeID("sess"))]])
+        var session: [String: JSONValue] = ["type": "realtime", "id": .string(makeID("sess"))]
+        if let expiresAfter = options.expiresAfter {
+            let expiresAt = Date().addingTimeInterval(Double(expiresAfter.components.seconds)).timeIntervalSince1970
+            session["expires_at"] = .number(expiresAt.rounded())
+        }
+        await send(["type": "session.created", "session": .object(session)])
         await send(["type": "conversation.created", "conversation": ["id": .string(makeID("conv"))]])
     }
 
@@ -72,6 +82,27 @@ actor FakeRealtimeConnection {
     func close() {
         active?.generator?.cancel()
         active = nil
+    }
+
+    /// The socket goes away mid-session, as when the service or the network fails.
+    func drop() async {
+        close()
+        isClosed = true
+        try? await outbound.close(.unexpectedServerError, reason: "dropped")
+    }
+
+    /// The session's time is up: the service's `session_expired` error, then a close with `1001`.
+    func expire() async {
+        close()
+        await send([
+            "type": "error",
+            "error": [
+                "type": "invalid_request_error", "code": "session_expired",
+                "message": "Your session hit the maximum duration of 60 minutes.", "param": .null, "event_id": .null,
+            ],
+        ])
+        isClosed = true
+        try? await outbound.close(.goingAway, reason: "session expired")
     }
 
     func receive(_ text: String) async {
@@ -85,6 +116,7 @@ actor FakeRealtimeConnection {
         record {
             $0.clientEventTypes.append(type)
             $0.violations.append(contentsOf: problems)
+            if type != "input_audio_buffer.append" { $0.sessions[number - 1].eventTypes.append(type) }
         }
         guard problems.isEmpty else {
             await sendError(code: "invalid_value", message: problems.joined(separator: "; "))
@@ -95,7 +127,7 @@ actor FakeRealtimeConnection {
         case "input_audio_buffer.append": await append(event["audio"]?.stringValue ?? "")
         case "response.create": await responseCreate(event)
         case "response.cancel": await responseCancel()
-        case "conversation.item.create": await itemCreate(event["item"] ?? .null)
+        case "conversation.item.create": await itemCreate(event["item"] ?? .null, after: event["previous_item_id"])
         case "conversation.item.truncate": await truncate(event)
         default: break
         }
@@ -154,8 +186,25 @@ actor FakeRealtimeConnection {
         await cancelActive(reason: "client_cancelled")
     }
 
-    private func itemCreate(_ item: JSONValue) async {
+    private func itemCreate(_ item: JSONValue, after previous: JSONValue?) async {
         let id = item["id"]?.stringValue ?? makeID("item")
+        // The service places an item after `previous_item_id`, which must be "root" or an item it has.
+        let previousID = previous?.stringValue
+        if let previousID, previousID != "root", !itemIDs.contains(previousID) {
+            record { $0.violations.append("previous_item_id \(previousID) is not an item of the conversation") }
+            await sendError(code: "item_not_found", message: "Item with item_id '\(previousID)' not found.")
+            return
+        }
+        guard !itemIDs.contains(id) else {
+            record { $0.violations.append("item id \(id) is already in the conversation") }
+            await sendError(code: "item_already_exists", message: "Item with id '\(id)' already exists.")
+            return
+        }
+        if let previousID, let index = itemIDs.firstIndex(of: previousID) {
+            itemIDs.insert(id, at: index + 1)
+        } else {
+            itemIDs.insert(id, at: previousID == "root" ? 0 : itemIDs.endIndex)
+        }
         if item["type"]?.stringValue == "function_call_output" {
             let output = FakeRealtimeObservations.FunctionOutput(
                 callID: item["call_id"]?.stringValue ?? "",
@@ -170,8 +219,10 @@ actor FakeRealtimeConnection {
         }
         var stored = item.objectValue ?? [:]
         stored["id"] = .string(id)
-        await send(["type": "conversation.item.added", "previous_item_id": .null, "item": .object(stored)])
-        await send(["type": "conversation.item.done", "previous_item_id": .null, "item": .object(stored)])
+        record { $0.sessions[number - 1].items.append(.object(stored)) }
+        let previousField: JSONValue = previousID.map(JSONValue.string) ?? .null
+        await send(["type": "conversation.item.added", "previous_item_id": previousField, "item": .object(stored)])
+        await send(["type": "conversation.item.done", "previous_item_id": previousField, "item": .object(stored)])
     }
 
     private func truncate(_ event: JSONValue) async {
@@ -250,6 +301,7 @@ actor FakeRealtimeConnection {
 
     private func speechStopped(atMilliseconds end: Int) async {
         let itemID = userItemID ?? makeID("item")
+        itemIDs.append(itemID)
         await send([
             "type": "input_audio_buffer.speech_stopped", "item_id": .string(itemID),
             "audio_end_ms": .number(Double(end)),
@@ -261,7 +313,8 @@ actor FakeRealtimeConnection {
         ]
         await send(["type": "conversation.item.added", "previous_item_id": .null, "item": item])
         if transcribes {
-            let transcript = callerTranscripts.isEmpty ? "(caller speech)" : callerTranscripts.removeFirst()
+            let next = script.withLock { $0.callerTranscripts.isEmpty ? nil : $0.callerTranscripts.removeFirst() }
+            let transcript = next ?? "(caller speech)"
             await send([
                 "type": "conversation.item.input_audio_transcription.completed", "item_id": .string(itemID),
                 "content_index": 0, "transcript": .string(transcript),
@@ -276,7 +329,7 @@ actor FakeRealtimeConnection {
     // MARK: Responses
 
     private func startResponse() async {
-        let scripted = remainingScript.isEmpty ? options.script.fallback : remainingScript.removeFirst()
+        let scripted = script.withLock { $0.responses.isEmpty ? $0.fallback : $0.responses.removeFirst() }
         if scripted == .disconnect {
             isClosed = true
             try? await outbound.close(.goingAway, reason: "scripted disconnect")
@@ -321,6 +374,7 @@ actor FakeRealtimeConnection {
                 guard isActive(responseID) else { return }
                 call.arguments = filledIn(call.arguments)
                 let itemID = makeID("item")
+                itemIDs.append(itemID)
                 let callID = makeID("call")
                 record { $0.functionCalls[callID] = call }
                 var item: [String: JSONValue] = [
@@ -396,6 +450,7 @@ actor FakeRealtimeConnection {
     /// Streams one assistant audio message; `false` if the response stopped being active.
     private func speak(_ transcript: String, milliseconds: Int, responseID: String, outputIndex: Int) async -> Bool {
         let itemID = makeID("item")
+        itemIDs.append(itemID)
         assistantAudioMilliseconds[itemID] = 0
         record { $0.assistantItems.append(itemID) }
         var item: [String: JSONValue] = [
@@ -409,6 +464,11 @@ actor FakeRealtimeConnection {
         await send([
             "type": "response.content_part.added", "response_id": .string(responseID), "item_id": .string(itemID),
             "output_index": index, "content_index": 0, "part": ["type": "audio", "transcript": ""],
+        ])
+        // The transcript streams ahead of the audio, as the service's does.
+        await send([
+            "type": "response.output_audio_transcript.delta", "response_id": .string(responseID),
+            "item_id": .string(itemID), "output_index": index, "content_index": 0, "delta": .string(transcript),
         ])
         var remaining = milliseconds
         while remaining > 0 {
@@ -493,7 +553,7 @@ actor FakeRealtimeConnection {
 
     private func makeID(_ prefix: String) -> String {
         nextID += 1
-        return "\(prefix)_\(String(format: "%06d", nextID))"
+        return "\(prefix)_\(number)_\(String(format: "%06d", nextID))"
     }
 
     private func send(_ fields: [String: JSONValue]) async {

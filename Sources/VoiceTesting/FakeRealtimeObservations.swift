@@ -22,6 +22,18 @@ package struct FakeRealtimeObservations: Sendable {
         }
     }
 
+    /// One session (connection) of the service.
+    package struct Session: Sendable {
+        /// The `type` of each client event but audio appends, in order.
+        package var eventTypes: [String] = []
+        /// Every item the client created, as the service stored it (with its `id`), in order.
+        package var items: [JSONValue] = []
+    }
+
+    /// Upgrade requests, refused or not.
+    package var upgradeAttempts = 0
+    /// Every session, in the order they opened.
+    package var sessions: [Session] = []
     package var connections = 0
     package var activeConnections = 0
     package var refusedConnections = 0

@@ -5,6 +5,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import RealtimeAPI
+import UpgradeRefusals
 
 /// A stand-in for the OpenAI Realtime service on loopback: a real WebSocket server that speaks the GA protocol
 /// (`../shared/protocols/openai-realtime.md`). It checks the bearer key and every client event's shape, detects
@@ -31,6 +32,16 @@ package final class FakeRealtimeServer: Sendable {
         /// Values for `{{name}}` in scripted arguments that no tool output has: what the caller knows from outside
         /// the call, such as a code texted to their phone.
         package var callerKnowledge: @Sendable (String) -> String? = { _ in nil }
+        /// The first upgrades are refused with these HTTP statuses, in order (`503` for an overloaded service).
+        package var refusedUpgrades: [HTTPResponse.Status] = []
+        /// The first upgrades after the refused ones get no answer for this long, then a `503`.
+        package var heldUpgrades = 0
+        package var holdDuration: Duration = .seconds(3)
+        /// Sent as `expires_at` in `session.created`, this long after the session opened.
+        package var expiresAfter: Duration?
+        /// One script for the whole server, carried on by each new session, as one conversation survives a
+        /// reconnect; otherwise every session starts the script from the top.
+        package var continuesScriptAcrossSessions = false
 
         package init() {}
     }
@@ -47,11 +58,29 @@ package final class FakeRealtimeServer: Sendable {
     package let options: Options
     package let port: Int
     private let observationStore: FakeRecorder<FakeRealtimeObservations>
+    private let live: FakeRecorder<[Int: FakeRealtimeConnection]>
 
-    private init(options: Options, port: Int, observations: FakeRecorder<FakeRealtimeObservations>) {
+    private init(
+        options: Options,
+        port: Int,
+        observations: FakeRecorder<FakeRealtimeObservations>,
+        live: FakeRecorder<[Int: FakeRealtimeConnection]>
+    ) {
         self.options = options
         self.port = port
         self.observationStore = observations
+        self.live = live
+    }
+
+    /// Drops every open session, as a failing service or network does: the socket closes with `1011` at once.
+    package func dropConnections() async {
+        for connection in live.value.values { await connection.drop() }
+    }
+
+    /// Ends every open session the way the service does at its 60-minute limit: an `error` with the code
+    /// `session_expired`, then a close with `1001`.
+    package func expireSessions() async {
+        for connection in live.value.values { await connection.expire() }
     }
 
     /// The `OPENAI_REALTIME_URL` that reaches this server.
@@ -82,29 +111,52 @@ package final class FakeRealtimeServer: Sendable {
         _ body: (FakeRealtimeServer) async throws -> Value
     ) async throws -> Value {
         let observations = FakeRecorder(FakeRealtimeObservations())
-        let router = Router(context: BasicWebSocketRequestContext.self)
-        router.ws("v1/realtime") { request, _ in
+        let live = FakeRecorder<[Int: FakeRealtimeConnection]>([:])
+        let script = FakeRecorder(options.script)
+        let refusals = UpgradeRefusals()
+        let router = Router(context: FakeRealtimeRequestContext.self)
+        router.ws("v1/realtime") { request, context in
+            let attempt = observations.withLock { observations -> Int in
+                observations.upgradeAttempts += 1
+                return observations.upgradeAttempts
+            }
+            if attempt <= options.refusedUpgrades.count {
+                let status = options.refusedUpgrades[attempt - 1]
+                refusals.refuse(context.connectionID, status: status)
+                return .dontUpgrade
+            }
+            if attempt <= options.refusedUpgrades.count + options.heldUpgrades {
+                try? await Task.sleep(for: options.holdDuration)
+                refusals.refuse(context.connectionID, status: .serviceUnavailable)
+                return .dontUpgrade
+            }
             let keys = options.otherAPIKeys.union([options.apiKey])
             guard let key = keys.first(where: { request.headers[.authorization] == "Bearer \($0)" }) else {
                 observations.withLock { $0.refusedConnections += 1 }
-                throw HTTPError(.unauthorized, message: "Incorrect API key provided.")
+                refusals.refuse(context.connectionID, status: .unauthorized)
+                return .dontUpgrade
             }
             observations.withLock { $0.apiKeys.append(key) }
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             let model = context.request.uri.queryParameters["model"].map(String.init) ?? ""
             let sentBetaHeader = context.request.headers[HTTPField.Name("OpenAI-Beta")!] != nil
-            observations.withLock {
+            let number = observations.withLock {
                 $0.connections += 1
                 $0.activeConnections += 1
                 $0.models.append(model)
+                $0.sessions.append(FakeRealtimeObservations.Session())
+                return $0.connections
             }
             let connection = FakeRealtimeConnection(
+                number: number,
                 outbound: outbound,
                 options: options,
+                script: options.continuesScriptAcrossSessions ? script : FakeRecorder(options.script),
                 observations: observations,
                 logger: context.logger
             )
+            live.withLock { $0[number] = connection }
             await connection.open(sentBetaHeader: sentBetaHeader)
             do {
                 for try await message in inbound.messages(maxSize: 1 << 24) {
@@ -115,12 +167,30 @@ package final class FakeRealtimeServer: Sendable {
             } catch {
                 context.logger.debug("Fake Realtime connection failed", metadata: ["reason": "\(error)"])
             }
+            live.withLock { $0[number] = nil }
             await connection.close()
             observations.withLock { $0.activeConnections -= 1 }
         }
-        return try await LoopbackServer.run(router: router, logger: logger) { port in
-            try await body(FakeRealtimeServer(options: options, port: port, observations: observations))
+        return try await LoopbackServer.run(
+            router: router,
+            logger: logger,
+            channelHandlers: { [refusals.rewriter()] }
+        ) { port in
+            try await body(FakeRealtimeServer(options: options, port: port, observations: observations, live: live))
         }
+    }
+}
+
+/// The fake's request context: Hummingbird's, with the connection a refused upgrade's status is recorded against.
+package struct FakeRealtimeRequestContext: RequestContext, WebSocketRequestContext {
+    package var coreContext: CoreRequestContextStorage
+    package let webSocket: WebSocketHandlerReference<FakeRealtimeRequestContext>
+    let connectionID: ObjectIdentifier
+
+    package init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.webSocket = .init()
+        self.connectionID = ObjectIdentifier(source.channel)
     }
 }
 

@@ -9,6 +9,7 @@ import ServiceLifecycle
 package enum LoopbackServer {
     /// Runs a router on a free port, or on `port` (to bring a server back where a client expects it).
     ///
+    /// - Parameter channelHandlers: added to each HTTP/1 connection (an upgrade refusal's status rewriter).
     /// - Parameter webSockets: whether the server also upgrades to WebSocket. Leave it off for HTTP-only fakes: the
     ///   upgrading server closes an idle connection only after its first request, so a connection a client opened
     ///   and never used (a pooled one, for a request that was cancelled) would hold the server's shutdown up.
@@ -17,6 +18,7 @@ package enum LoopbackServer {
         port fixedPort: Int = 0,
         webSockets: Bool = true,
         logger: Logger,
+        channelHandlers: @escaping @Sendable () -> [any RemovableChannelHandler] = { [] },
         _ body: (Int) async throws -> Value
     ) async throws -> Value {
         // An idle keep-alive connection is closed after 1 s: a client's connection pool must not hold the server's
@@ -26,7 +28,7 @@ package enum LoopbackServer {
             ? .http1WebSocketUpgrade(
                 webSocketRouter: router,
                 configuration: .init(
-                    http1: .init(idleTimeout: .seconds(1)),
+                    http1: .init(additionalChannelHandlers: channelHandlers(), idleTimeout: .seconds(1)),
                     ws: .init(maxFrameSize: 1 << 24, closeTimeout: .seconds(2))
                 )
             )

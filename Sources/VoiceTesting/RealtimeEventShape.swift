@@ -77,13 +77,25 @@ package enum RealtimeEventShape {
             guard let item = event["item"], let itemType = item["type"]?.stringValue else {
                 return problems + ["\(type): item without a type"]
             }
+            if let id = item["id"]?.stringValue {
+                expect(id.count <= 32, "item id longer than 32 characters")
+            }
             switch itemType {
             case "function_call_output":
                 expect(item["call_id"]?.stringValue != nil, "function_call_output without call_id")
                 expect(item["output"]?.stringValue != nil, "function_call_output.output is not a string")
             case "message":
-                expect(item["role"]?.stringValue != nil, "message without role")
+                let role = item["role"]?.stringValue ?? ""
+                // The service takes assistant turns only as text: it refuses assistant audio items.
+                let allowed: [String: Set<String>] = [
+                    "user": ["input_text", "input_audio"], "assistant": ["output_text"], "system": ["input_text"],
+                ]
+                expect(allowed[role] != nil, "message role \(role) is not user, assistant or system")
                 expect(item["content"]?.arrayValue != nil, "message content is not a list")
+                for part in item["content"]?.arrayValue ?? [] {
+                    let partType = part["type"]?.stringValue ?? ""
+                    expect(allowed[role]?.contains(partType) ?? true, "a \(role) message cannot hold \(partType)")
+                }
             case "function_call":
                 expect(
                     item["call_id"]?.stringValue != nil && item["name"]?.stringValue != nil,

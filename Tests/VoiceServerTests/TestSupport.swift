@@ -7,6 +7,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import RealtimeAPI
 import Synchronization
 import TwilioMedia
 import VoiceTesting
@@ -124,6 +125,7 @@ func withVoiceServer<Value: Sendable>(
     tools: (any ToolProvider)? = InMemoryToolProvider(),
     metrics: ServerMetrics = ServerMetrics(),
     journalStore: @escaping @Sendable (any CallRecordStore) -> any CallRecordStore = { $0 },
+    realtimeRetryPolicy: RealtimeRetryPolicy = .standard,
     _ test: @escaping @Sendable (any TestClientProtocol, VoiceApplication) async throws -> Value
 ) async throws -> Value {
     var environment = environment
@@ -142,6 +144,7 @@ func withVoiceServer<Value: Sendable>(
     overrides.tools = tools
     overrides.metrics = metrics
     overrides.journalStore = journalStore
+    overrides.realtimeRetryPolicy = realtimeRetryPolicy
     let server = try await VoiceApplication.build(
         configuration: configuration,
         overrides: overrides,
@@ -194,6 +197,7 @@ func withCallServer<Value: Sendable>(
     tools: (any ToolProvider)? = InMemoryToolProvider(),
     metrics: ServerMetrics = ServerMetrics(),
     journalStore: @escaping @Sendable (any CallRecordStore) -> any CallRecordStore = { $0 },
+    realtimeRetryPolicy: RealtimeRetryPolicy = .standard,
     _ test: @escaping @Sendable (any TestClientProtocol, VoiceApplication, FakeRealtimeServer) async throws -> Value
 ) async throws -> Value {
     var options = realtimeOptions
@@ -208,7 +212,8 @@ func withCallServer<Value: Sendable>(
             logs: logs,
             tools: tools,
             metrics: metrics,
-            journalStore: journalStore
+            journalStore: journalStore,
+            realtimeRetryPolicy: realtimeRetryPolicy
         ) { client, server in
             try await test(client, server, realtime)
         }
