@@ -20,6 +20,8 @@ package enum CallJournalEntry: Sendable, Equatable {
     case tool(name: String, milliseconds: Int, outcome: ToolRunner.Outcome)
     /// The Realtime session was replaced by a new one, the conversation restored there.
     case sessionReplaced(SessionReplacement)
+    /// Why the call could not be served, before it ends as ``CallEnding/failed``.
+    case failed(reason: String)
     /// The session is over, and this is how.
     case ended(CallEnding)
 }
@@ -33,4 +35,6 @@ package enum CallEnding: Sendable, Equatable {
     case callerHungUp
     /// The assistant could not be reached, or the session broke.
     case failed
+    /// The server closed the call: it was shutting down and the call outlasted `DRAIN_SECONDS`.
+    case endedByServer
 }

@@ -117,10 +117,8 @@ extension CallSession {
                 }
             } catch let error as RealtimeConnectError {
                 metrics.realtimeConnectionFailed.increment()
-                guard error.isRetryable else {
-                    call.logger.error("Realtime connection refused; not retrying", metadata: ["reason": "\(error)"])
-                    return .unusable(reason: "\(error)")
-                }
+                // Logged once, at `error`, by the call's failure: a key the service refuses fails every retry too.
+                guard error.isRetryable else { return .unusable(reason: "\(error); not retried") }
                 let delay = policy.delay(afterAttempt: attempt)
                 guard ContinuousClock.now + delay - started < policy.budget else {
                     return .unusable(reason: "\(error), after \(attempt) attempts")
@@ -325,6 +323,7 @@ extension CallSession {
             metadata: ["reason": "\(reason)"]
         )
         metrics.realtimeSessionFailed.increment()
+        await call.journal?.record(.failed(reason: reason))
         await end(.failed, closingTwilio: true)
     }
 

@@ -90,6 +90,8 @@ package final class CallSession: Sendable {
         case checkSession(after: Duration, session: Int, StartedCall)
         /// Watch for a silent caller and the call's time limit while the session is open.
         case watchAttention(StartedCall)
+        /// The server is shutting down: hang up after `delay` if the goodbye has not ended the call.
+        case hangUpForShutdown(after: Duration, StartedCall)
         /// The call is over.
         case end
     }
@@ -114,6 +116,8 @@ package final class CallSession: Sendable {
         var replacements: [ContinuousClock.Instant] = []
         /// The host was told the call's assistant session started; it is told it ended when the call is over.
         var assistantCounted = false
+        /// The server asked the call to end because it is shutting down: however it ends now, the server ended it.
+        var closedByServer = false
     }
 
     let configuration: Configuration
@@ -178,6 +182,8 @@ package final class CallSession: Sendable {
                     group.addTask { await self.checkSession(after: delay, session: session, call: call) }
                 case .watchAttention(let call):
                     group.addTask { await self.watchAttention(call: call) }
+                case .hangUpForShutdown(let delay, let call):
+                    group.addTask { await self.hangUpForShutdown(after: delay, call: call) }
                 case .end:
                     group.cancelAll()
                 }
@@ -185,11 +191,12 @@ package final class CallSession: Sendable {
         }
         let (ending, call, fault, counted) = state.withLock {
             state -> (CallEnding, StartedCall?, (any Error)?, Bool) in
-            let ending: CallEnding =
+            var ending: CallEnding =
                 switch state.phase {
                 case .ending(let ending), .finished(let ending): ending
                 case .waitingForStart, .connecting, .open: .callerHungUp
                 }
+            if state.closedByServer, ending == .assistantHungUp || ending == .callerHungUp { ending = .endedByServer }
             state.phase = .finished(ending)
             return (ending, state.call, state.streamFault, state.assistantCounted)
         }

@@ -104,6 +104,9 @@ package struct CallStateMachine: Sendable {
     /// Output for a second `end_call` or `transfer_to_human` while one is already under way.
     package static let duplicateCallControlOutput = SpokenFailure.callControlUnderWay
 
+    /// The system note after a restored conversation.
+    package static let continuationNote = ConversationHistory.continuationNote
+
     /// Output for a side-effect tool call whose response the caller interrupted.
     package static let skippedToolOutput = SpokenFailure.skippedTool
 
@@ -309,8 +312,13 @@ package struct CallStateMachine: Sendable {
 
     /// The call reached `MAX_CALL_MINUTES`: the assistant is asked to wrap up (after the response in progress).
     package mutating func timeLimitReached() -> [Action] {
-        let instructions = attention.wrapUp()
-        guard activeResponseID == nil else { return [] }
+        wrapUp(CallerAttention.wrapUp)
+    }
+
+    /// The assistant is asked to end the call with `instructions`, after the response in progress if there is one.
+    package mutating func wrapUp(_ instructions: String) -> [Action] {
+        let instructions = attention.wrapUp(instructions)
+        guard activeResponseID == nil, !callControlStarted else { return [] }
         _ = attention.takeWaitingInstructions()
         return [.sendToRealtime(.responseCreate(instructions: session.instructions + "\n\n" + instructions))]
     }

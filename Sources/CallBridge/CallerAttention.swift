@@ -21,7 +21,12 @@ package struct CallerAttention: Sendable {
     private var callerSpeaking = false
     /// Silences in a row the assistant has spoken into.
     private var silences = 0
-    private var wrapUpAsked = false
+    package static let serverClosing =
+        "This phone line is closing for maintenance in a moment. Briefly apologise, confirm anything decided (nothing "
+        + "booked is lost), tell the caller they can call back in a few minutes, say goodbye, then call end_call."
+
+    /// The wrap-ups already asked for: each once per call.
+    private var wrapUpsAsked: Set<String> = []
     /// Instructions for the next response, waiting for the one in progress to finish.
     private var waitingInstructions: String?
 
@@ -53,13 +58,12 @@ package struct CallerAttention: Sendable {
         }
     }
 
-    /// The wrap-up instructions, kept until a response can be asked for; only once per call.
-    mutating func wrapUp() -> String {
-        if !wrapUpAsked {
-            wrapUpAsked = true
-            waitingInstructions = Self.wrapUp
+    /// The wrap-up instructions, kept until a response can be asked for; each only once per call.
+    mutating func wrapUp(_ instructions: String = Self.wrapUp) -> String {
+        if wrapUpsAsked.insert(instructions).inserted {
+            waitingInstructions = instructions
         }
-        return Self.wrapUp
+        return instructions
     }
 
     mutating func takeWaitingInstructions() -> String? {

@@ -13,6 +13,8 @@ package enum CallEvent: Sendable, Equatable {
     /// The Realtime session was replaced mid-call, for this reason (`dropped`, `error`, `session_expired`,
     /// `rollover`); the conversation went on in the new one.
     case sessionReplaced(String)
+    /// Why the call could not be served (it then ends `failed`).
+    case failure(String)
     /// How the call ended, and the job it booked if any.
     case outcome(CallOutcome, jobID: String?)
 }
@@ -26,6 +28,8 @@ package enum CallOutcome: String, Sendable, Hashable, Codable {
     case endedByAssistant = "ended_by_assistant"
     /// The caller hung up.
     case endedByCaller = "ended_by_caller"
+    /// The server ended the call while shutting down (it outlasted `DRAIN_SECONDS`).
+    case endedByServer = "ended_by_server"
     /// The call could not be served (the assistant was unreachable, or the session broke).
     case failed
 }

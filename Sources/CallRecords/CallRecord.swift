@@ -51,6 +51,8 @@ package struct CallRecord: Sendable, Equatable {
     package var transcript: [Line]
     /// Why each Realtime session the call replaced was replaced, in order.
     package var sessionReplacements: [String] = []
+    /// Why the call failed, when it did.
+    package var failureReason: String?
     package var inputTokens: Int
     package var outputTokens: Int
     package var costMicroDollars: Int

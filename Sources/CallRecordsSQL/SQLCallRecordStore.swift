@@ -93,6 +93,8 @@ package final class SQLCallRecordStore: CallRecordStore {
             try await insertEvent(id: id, callSid: callSid, at: time, kind: "assistant", text: text)
         case .tool(let name, let latency, let ok):
             try await insertEvent(id: id, callSid: callSid, at: time, kind: "tool", name: name, number: latency, ok: ok)
+        case .failure(let reason):
+            try await insertEvent(id: id, callSid: callSid, at: time, kind: "failure", text: reason)
         case .sessionReplaced(let reason):
             try await insertEvent(id: id, callSid: callSid, at: time, kind: "session_replaced", name: reason)
         case .usage(let input, let output, let cost):
@@ -158,6 +160,8 @@ package final class SQLCallRecordStore: CallRecordStore {
                 )
             case "session_replaced":
                 record.sessionReplacements.append(name)
+            case "failure":
+                record.failureReason = text
             default:
                 break
             }

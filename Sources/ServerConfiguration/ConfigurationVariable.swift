@@ -32,6 +32,8 @@ package enum ConfigurationVariable: String, CaseIterable, Sendable {
     case maxCallMinutes = "MAX_CALL_MINUTES"
     case silenceSeconds = "SILENCE_SECONDS"
     case realtimeSessionMaxSeconds = "REALTIME_SESSION_MAX_SECONDS"
+    case drainSeconds = "DRAIN_SECONDS"
+    case drainRedirectURL = "DRAIN_REDIRECT_URL"
     case smsAllowedCountries = "SMS_ALLOWED_COUNTRIES"
     case businessName = "BUSINESS_NAME"
     case businessTimeZone = "BUSINESS_TIMEZONE"

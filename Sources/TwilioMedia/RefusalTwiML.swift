@@ -7,6 +7,8 @@ package enum RefusalTwiML: Sendable, Equatable {
     case overflow(number: String)
     /// Rejects the call with a busy tone, unanswered: Twilio does not bill a rejected call.
     case reject
+    /// Hands the call to the TwiML at `url` (another instance's webhook): Twilio `POST`s the call there.
+    case redirect(url: String)
 
     package var xml: String {
         var xml = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n<Response>\n"
@@ -18,6 +20,8 @@ package enum RefusalTwiML: Sendable, Equatable {
             xml += "  <Dial>" + StreamTwiML.escaped(number) + "</Dial>\n"
         case .reject:
             xml += #"  <Reject reason="busy"/>"# + "\n"
+        case .redirect(let url):
+            xml += #"  <Redirect method="POST">"# + StreamTwiML.escaped(url) + "</Redirect>\n"
         }
         xml += "</Response>\n"
         return xml

@@ -15,6 +15,7 @@ import ServiceLifecycle
 import TwilioMedia
 import TwilioREST
 import TwilioWebhooks
+import UnixSignals
 import UpgradeRefusals
 
 /// The voice server, assembled in one place from its configuration: `serve`, `simulate`, the server `bench` starts
@@ -54,6 +55,33 @@ package struct VoiceApplication: Sendable {
     package let callRegistry: CallRegistry
     /// The calls' way to the booking tools over MCP; `nil` when ``Overrides/tools`` replaced it.
     package let toolGateway: MCPToolGateway?
+    /// The calls as a shutdown sees them.
+    package let drain: CallDrain
+    /// `DRAIN_SECONDS`.
+    package let drainDuration: Duration
+
+    /// The server's services, shutdown included: on `SIGTERM` or `SIGINT` the drain runs first, while the server
+    /// still serves its calls, and the server itself (Hummingbird, then every service it owns) stops only once the
+    /// drain is over. `serve` runs this; tests run it to check the order.
+    package func serviceGroup(signals: [UnixSignal] = [.sigterm, .sigint], logger: Logger) -> ServiceGroup {
+        var server = ServiceGroupConfiguration(services: [application], logger: logger)
+        // Once the calls are over, a connection a client keeps open may not hold the exit up for ever.
+        server.maximumGracefulShutdownDuration = .seconds(10)
+        let drainService = DrainService(
+            drain: drain,
+            callRegistry: callRegistry,
+            drainTime: drainDuration,
+            logger: logger
+        )
+        // Services stop in the reverse order: the drain first.
+        var whole = ServiceGroupConfiguration(
+            services: [ServiceGroup(configuration: server), drainService],
+            gracefulShutdownSignals: signals,
+            logger: logger
+        )
+        whole.maximumGracefulShutdownDuration = drainDuration + DrainService.goodbyeTime + .seconds(30)
+        return ServiceGroup(configuration: whole)
+    }
 
     package static func build(
         configuration: VoiceServerConfiguration,
@@ -98,10 +126,12 @@ package struct VoiceApplication: Sendable {
         let tools: any ToolProvider = overrides.tools ?? toolGateway ?? InMemoryToolProvider()
 
         let upgradeRefusals = UpgradeRefusals()
+        let drain = CallDrain()
         let router = makeRouter(
             configuration: configuration,
             secrets: secrets,
             overrides: overrides,
+            drain: drain,
             upgradeRefusals: upgradeRefusals,
             tools: tools,
             bookingSystem: bookingSystem,
@@ -156,7 +186,9 @@ package struct VoiceApplication: Sendable {
             bookingSystem: bookingSystem,
             callRecords: callRecords,
             callRegistry: overrides.callRegistry,
-            toolGateway: toolGateway
+            toolGateway: toolGateway,
+            drain: drain,
+            drainDuration: configuration.drainDuration
         )
     }
 
@@ -164,6 +196,7 @@ package struct VoiceApplication: Sendable {
         configuration: VoiceServerConfiguration,
         secrets: SecretStore,
         overrides: Overrides,
+        drain: CallDrain,
         upgradeRefusals: UpgradeRefusals,
         tools: any ToolProvider,
         bookingSystem: BookingSystem?,
@@ -185,14 +218,15 @@ package struct VoiceApplication: Sendable {
         let router = Router(context: VoiceRequestContext.self)
         router.add(middleware: LogRequestsMiddleware(.debug))
 
-        HealthController(callRegistry: callRegistry, startedAt: .now).addRoutes(to: router)
+        HealthController(callRegistry: callRegistry, startedAt: .now, drain: drain).addRoutes(to: router)
         VoiceWebhookController(
             configuration: configuration,
             callRegistry: callRegistry,
             urlResolver: urlResolver,
             validator: validator,
             callRecords: callRecords,
-            metrics: overrides.metrics
+            metrics: overrides.metrics,
+            drain: drain
         ).addRoutes(
             to: router.group("voice").add(
                 middleware: TwilioWebhookAuthenticator(
@@ -227,7 +261,8 @@ package struct VoiceApplication: Sendable {
             ),
             upgradeRefusals: upgradeRefusals,
             limiter: limiter,
-            metrics: metrics
+            metrics: metrics,
+            drain: drain
         ).addRoutes(to: router)
 
         // Whoever owns the outbox takes its delivery reports: here only when the booking system is embedded.

@@ -22,6 +22,7 @@ final class CallOutcomeTracker: Sendable {
             case .assistantHungUp: .endedByAssistant
             case .callerHungUp: .endedByCaller
             case .failed: .failed
+            case .endedByServer: .endedByServer
             }
         return (outcome, jobID)
     }

@@ -52,6 +52,8 @@ final class CallRecordJournal: CallJournal {
         case .tool(let name, let milliseconds, let outcome):
             let ok = if case .succeeded = outcome { true } else { false }
             event = .tool(name: name, latencyMilliseconds: milliseconds, ok: ok)
+        case .failed(let reason):
+            event = .failure(reason)
         case .sessionReplaced(let why):
             event = .sessionReplaced(why.rawValue)
         case .ended(let ending):

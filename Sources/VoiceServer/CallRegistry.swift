@@ -41,6 +41,11 @@ package actor CallRegistry {
     /// Realtime sessions open now; back to zero when no call is running.
     package private(set) var activeRealtimeSessionCount = 0
 
+    /// Calls answered in the last ``AdmissionLimits/pendingWindow`` whose stream has not started yet.
+    package func pendingCallCount(at now: Date) -> Int {
+        pendingCalls.values.filter { now.timeIntervalSince($0) < AdmissionLimits.pendingWindow }.count
+    }
+
     package init(capacity: Int = 10_000) {
         self.capacity = capacity
     }

@@ -12,11 +12,32 @@ package struct HealthController: Sendable {
         package var activeRealtimeSessions: Int
     }
 
+    /// `GET /health/ready`: whether to send this instance calls. `503` from the first shutdown signal on.
+    package struct Readiness: ResponseCodable, Equatable {
+        /// `ready` or `draining`.
+        package var status: String
+        package var activeCalls: Int
+    }
+
     let callRegistry: CallRegistry
     let startedAt: ContinuousClock.Instant
+    let drain: CallDrain
 
     package func addRoutes(to router: Router<VoiceRequestContext>) {
         router.get("health", use: health)
+        router.get("health/ready", use: ready)
+    }
+
+    /// The readiness check platforms and load balancers route by; `/health` stays the liveness check (the process
+    /// is up), and answers `ok` while draining.
+    @Sendable func ready(request: Request, context: VoiceRequestContext) async throws -> Response {
+        let readiness = Readiness(
+            status: drain.isDraining ? "draining" : "ready",
+            activeCalls: await callRegistry.activeStreamCount
+        )
+        var response = try readiness.response(from: request, context: context)
+        if drain.isDraining { response.status = .serviceUnavailable }
+        return response
     }
 
     @Sendable func health(request: Request, context: VoiceRequestContext) async -> Report {

@@ -31,6 +31,8 @@ package struct MediaStreamController: Sendable {
     let upgradeRefusals: UpgradeRefusals
     let limiter: BadSignatureLimiter
     let metrics: ServerMetrics
+    /// Knows the live calls, to end them when a shutdown's drain time is up.
+    let drain: CallDrain
 
     package func addRoutes(to router: Router<VoiceRequestContext>) {
         router.ws(
@@ -94,7 +96,7 @@ package struct MediaStreamController: Sendable {
                 logger: logger
             )
             do {
-                try await session.run(inbound: messages)
+                try await drain.tracking(session) { try await session.run(inbound: messages) }
             } catch let refused as CallRefused {
                 metrics.refused(.mediaStream)
                 logger.warning("Closing media stream", metadata: ["reason": "\(refused.reason)"])

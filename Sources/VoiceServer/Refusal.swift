@@ -13,4 +13,6 @@ package enum Refusal: String, Sendable, CaseIterable {
     /// A media stream closed by the server: a wrong or expired stream token, a second stream for a call, no `start`
     /// in time, a message that breaks the stream's rules.
     case mediaStream = "media_stream"
+    /// A call that came while the server was shutting down: sent to `DRAIN_REDIRECT_URL`, or told the lines are busy.
+    case draining
 }

@@ -54,6 +54,12 @@ package struct VoiceServerConfiguration: Sendable {
     /// `REALTIME_SESSION_MAX_SECONDS`: a Realtime session is rolled over this long after it opened, before the
     /// service's 60-minute limit.
     package var realtimeSessionMaxDuration: Duration = .seconds(3300)
+    /// `DRAIN_SECONDS`: on `SIGTERM`, live calls may go on this long before they are asked to say goodbye. The
+    /// platform must wait at least this long (plus about a minute) before it kills the process.
+    package var drainDuration: Duration = .seconds(300)
+    /// `DRAIN_REDIRECT_URL`: while draining, new calls are redirected (TwiML `<Redirect>`) to this webhook, on
+    /// another instance; unset, they are told the lines are busy.
+    package var drainRedirectURL: URL?
 
     /// Reads the configuration again from where ``load(environment:environmentFile:)`` read it (the environment,
     /// `.env`, and the `*_FILE` secrets, which may have changed); `nil` for a configuration made in code.
@@ -150,6 +156,10 @@ package struct VoiceServerConfiguration: Sendable {
             }
             self.silenceTimeout = seconds == 0 ? nil : .milliseconds(Int64(seconds * 1000))
         }
+        if let seconds = try values.wholeNumber(.drainSeconds, in: 0...3600) {
+            self.drainDuration = .seconds(seconds)
+        }
+        self.drainRedirectURL = try values.url(.drainRedirectURL, schemes: ["https", "http"])
         if let text = values[.realtimeSessionMaxSeconds] {
             // The service ends a session at 60 minutes: the rollover must come before, with time to find a pause.
             guard let seconds = Double(text), seconds >= 1, seconds <= 3540 else {

@@ -20,6 +20,8 @@ package struct VoiceWebhookController: Sendable {
     var callRecords: (any CallRecordStore)? = nil
     /// Counts the calls turned away.
     var metrics: ServerMetrics? = nil
+    /// While it drains, new calls are sent elsewhere.
+    var drain: CallDrain? = nil
 
     package func addRoutes(to group: RouterGroup<VoiceRequestContext>) {
         group.post("incoming", use: incoming)
@@ -52,6 +54,23 @@ package struct VoiceWebhookController: Sendable {
         }
         let from = parameters["From"]
         let to = parameters["To"]
+        if drain?.isDraining == true {
+            let twiml: RefusalTwiML =
+                if let url = configuration.drainRedirectURL {
+                    .redirect(url: url.absoluteString)
+                } else {
+                    .busy(
+                        message: "Thank you for calling \(configuration.booking.businessName). We are restarting our "
+                            + "phone line. Please call again in a minute."
+                    )
+                }
+            context.logger.notice(
+                "Call sent elsewhere: the server is shutting down",
+                metadata: ["call_sid": "\(callSid)", "from": "\(MaskedPhoneNumber(from))"]
+            )
+            metrics?.refused(.draining)
+            return Self.xmlResponse(twiml.xml)
+        }
         let admission = await callRegistry.admit(
             callSid: callSid,
             from: from,

@@ -20,7 +20,8 @@ struct ServeCommand: AsyncParsableCommand {
         bootstrapLogging(level: configuration.booking.logLevel, toStandardError: false)
         let logger = Logger(label: "voice-server")
         let server = try await VoiceApplication.build(configuration: configuration, logger: logger)
-        try await serverGroup([server.application], logger: logger).run()
+        // SIGTERM and SIGINT drain the calls first (DRAIN_SECONDS), then stop the server.
+        try await server.serviceGroup(logger: logger).run()
     }
 }
 

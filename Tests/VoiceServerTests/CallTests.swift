@@ -308,22 +308,6 @@ struct CallTests {
         #expect(errors.contains { $0.metadata["message"]?.contains("is already shorter than") == true })
     }
 
-    @Test func aDroppedRealtimeSocketEndsTheCallCleanly() async throws {
-        let script = FakeRealtimeScript(responses: [.speech("Hello.", milliseconds: 300), .disconnect])
-        try await withCallServer(script: script) { client, server, realtime in
-            let report = try await Self.caller(client).call([
-                .waitForPlayedAudio(milliseconds: 300), .speak(milliseconds: 300), .silence(milliseconds: 3000),
-                .hangUp,
-            ])
-            #expect(report.serverClosedFirst)
-            #expect(report.closeCode == .normalClosure)
-            let idle = try await Self.waitForIdle(client, realtime)
-            #expect(idle.activeCalls == 0)
-            #expect(idle.activeRealtimeSessions == 0)
-            #expect(await server.callRegistry.call("CA" + String(repeating: "1", count: 32))?.phase == .streamEnded)
-        }
-    }
-
     @Test func aDroppedTwilioSocketClosesTheRealtimeOne() async throws {
         let script = FakeRealtimeScript(responses: [.speech("Hello, this is a long greeting.", milliseconds: 2000)])
         try await withCallServer(script: script) { client, _, realtime in
@@ -338,11 +322,22 @@ struct CallTests {
     @Test(arguments: ["wrong key", "nothing listening"])
     func aRealtimeConnectionThatFailsAtStartEndsTheStreamForTheApology(failure: String) async throws {
         var environment = TestValues.environment
+        let logs = LogRecorder()
         if failure == "nothing listening" { environment["OPENAI_REALTIME_URL"] = "ws://127.0.0.1:9/v1/realtime" }
         try await FakeRealtimeServer.run { realtime in
             if failure == "wrong key" { environment["OPENAI_REALTIME_URL"] = realtime.url.absoluteString }
             environment["OPENAI_API_KEY"] = "sk-wrong"
-            try await withVoiceServer(.live, environment: environment) { [environment] client, _ in
+            // Nothing listening is retried: within a short budget here, so that the apology comes as quickly.
+            let retries = RealtimeRetryPolicy(
+                budget: .seconds(1),
+                attemptTimeout: .seconds(1),
+                initialDelay: .milliseconds(100),
+                maximumDelay: .milliseconds(400)
+            )
+            try await withVoiceServer(.live, environment: environment, logs: logs, realtimeRetryPolicy: retries) {
+                [environment]
+                client,
+                _ in
                 _ = environment
                 let started = ContinuousClock.now
                 let report = try await Self.caller(client).call([.silence(milliseconds: 5000), .hangUp])
@@ -356,6 +351,8 @@ struct CallTests {
             }
             if failure == "wrong key" { #expect(realtime.observations.refusedConnections == 1) }
         }
+        let retried = logs.entries.filter { $0.message == "Realtime connection failed; trying again" }.count
+        #expect(failure == "wrong key" ? retried == 0 : retried >= 2)
     }
 
     @Test func withoutAnAPIKeyTheStreamEndsAtOnceForTheApology() async throws {

@@ -235,7 +235,8 @@ struct MediaStreamRouteTests {
                 // The call's own stream ends normally; the same start again is refused.
                 #expect(close?.closeCode == (attempt == 0 ? .normalClosure : .policyViolation))
             }
-            #expect(realtime.observations.connections == 1)
+            // The replay opened no Realtime session (the first stream may end before its own was upgraded).
+            #expect(realtime.observations.upgradeAttempts <= 1)
         }
     }
 
