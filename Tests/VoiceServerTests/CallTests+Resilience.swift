@@ -70,11 +70,19 @@ extension CallTests {
         try await FakeRealtimeServer.run { realtime in
             environment["OPENAI_REALTIME_URL"] = realtime.url.absoluteString
             environment["OPENAI_API_KEY"] = "sk-revoked"
-            try await withVoiceServer(.live, environment: environment, logs: logs) { [environment] client, _ in
+            try await withVoiceServer(.live, environment: environment, logs: logs) { [environment] client, server in
                 _ = environment
                 let report = try await Self.caller(client).call([.silence(milliseconds: 3000), .hangUp])
                 #expect(report.serverClosedFirst)
                 #expect(report.receivedMedia.isEmpty)
+                // The record says it failed, and why.
+                var record: CallRecord?
+                _ = try await eventually {
+                    record = try await server.callRecords.callRecord(callSid: Self.callSid)
+                    return record?.outcome != nil
+                }
+                #expect(record?.outcome == .failed)
+                #expect(record?.failureReason?.contains("HTTP 401") == true)
             }
             #expect(realtime.observations.upgradeAttempts == 1)
         }
@@ -292,6 +300,24 @@ extension CallTests {
             let answer = try #require(observed.assistantItems.last)
             #expect(!answer.hasPrefix("item_1_"))
             #expect(report.receivedMedia.contains(observed.sentDeltas[answer]?.first ?? "-"))
+        }
+        #expect(logs.entries.contains { $0.message == "Realtime session rolled over" })
+    }
+
+    @Test func aSessionThatSaysWhenItExpiresIsRolledOverBeforeThen() async throws {
+        var options = FakeRealtimeServer.Options()
+        options.continuesScriptAcrossSessions = true
+        // The service says the session ends 3 s after it opened; REALTIME_SESSION_MAX_SECONDS is the default 3300.
+        options.expiresAfter = .seconds(3)
+        let script = FakeRealtimeScript(responses: [.speech("Thanks for calling NYC Quick Movers.", milliseconds: 400)])
+        let logs = LogRecorder()
+        try await withCallServer(script: script, realtimeOptions: options, logs: logs) { client, _, realtime in
+            let report = try await Self.caller(client).call([
+                .waitForPlayedAudio(milliseconds: 400), .silence(milliseconds: 2500), .hangUp,
+            ])
+            #expect(!report.serverClosedFirst)
+            #expect(realtime.observations.connections >= 2)
+            #expect(realtime.observations.responseCreates.count == 1)
         }
         #expect(logs.entries.contains { $0.message == "Realtime session rolled over" })
     }
