@@ -18,6 +18,9 @@ final class BenchCallerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var sequenceNumber = 2
     private var chunk = 0
     private var hungUp = false
+    /// When the last assistant frame arrived, and the longest wait between two during the measurement.
+    private var lastMediaAt: UInt64 = 0
+    private var longestGap: UInt64 = 0
 
     init(
         callSid: String,
@@ -56,9 +59,11 @@ final class BenchCallerHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// Sends `stop` and closes, as Twilio does when the caller hangs up.
-    func hangUp(context: ChannelHandlerContext) {
+    func hangUp(context: ChannelHandlerContext, mediaPeriod: TimeAmount) {
         guard !hungUp else { return }
         hungUp = true
+        let period = UInt64(max(mediaPeriod.nanoseconds, 0))
+        statistics.longestSilence.record(nanoseconds: longestGap > period ? longestGap - period : 0)
         send(
             #"{"event":"stop","sequenceNumber":"\#(sequenceNumber)","streamSid":"\#(streamSid)","stop":{"accountSid":"AC00000000000000000000000000000000","callSid":"\#(callSid)"}}"#,
             context: context
@@ -125,6 +130,9 @@ final class BenchCallerHandler: ChannelInboundHandler, RemovableChannelHandler {
             else { return }
             let now = AudioStamp.now()
             statistics.realtimeToCaller.record(nanoseconds: now &- sentAt)
+            let since = statistics.measuringSince.load(ordering: .relaxed)
+            if since != 0, lastMediaAt >= since { longestGap = max(longestGap, now &- lastMediaAt) }
+            lastMediaAt = now
         } else if text.starts(with: Self.markPrefix), !hungUp {
             guard let start = text.offset(after: Self.nameKey),
                 let end = text.readableBytesView[(text.readerIndex + start)...].firstIndex(of: UInt8(ascii: "\""))

@@ -12,7 +12,8 @@ enum BenchConnections {
         port: Int,
         options: BenchRealtimeHandler.Options,
         statistics: BenchStatistics,
-        ticker: BenchTicker
+        ticker: BenchTicker,
+        dropper: SessionDropper?
     ) async throws -> any Channel {
         try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)
@@ -25,7 +26,12 @@ enum BenchConnections {
                     upgradePipelineHandler: { channel, _ in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(
-                                BenchRealtimeHandler(options: options, statistics: statistics, ticker: ticker)
+                                BenchRealtimeHandler(
+                                    options: options,
+                                    statistics: statistics,
+                                    ticker: ticker,
+                                    dropper: dropper
+                                )
                             )
                         }
                     }
@@ -95,8 +101,9 @@ enum BenchConnections {
         return channel
     }
 
-    /// Hangs the call up (`stop`, then a close frame) and waits for the socket to close.
-    static func hangUp(_ channel: any Channel) async {
+    /// Hangs the call up (`stop`, then a close frame) and waits for the socket to close. `mediaPeriod` is how often
+    /// the assistant's frames come, for the call's longest silence.
+    static func hangUp(_ channel: any Channel, mediaPeriod: TimeAmount) async {
         channel.eventLoop.execute {
             guard let context = try? channel.pipeline.syncOperations.context(handlerType: BenchCallerHandler.self),
                 let handler = context.handler as? BenchCallerHandler
@@ -104,7 +111,7 @@ enum BenchConnections {
                 channel.close(promise: nil)
                 return
             }
-            handler.hangUp(context: context)
+            handler.hangUp(context: context, mediaPeriod: mediaPeriod)
         }
         // The server closes after `stop`; do not wait for ever if it does not.
         let timeout = channel.eventLoop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }

@@ -32,8 +32,11 @@ final class BenchRealtimeHandler: ChannelInboundHandler {
     private var pendingToolCalls: [String: UInt64] = [:]
     private var closed = false
 
-    init(options: Options, statistics: BenchStatistics, ticker: BenchTicker) {
+    private let dropper: SessionDropper?
+
+    init(options: Options, statistics: BenchStatistics, ticker: BenchTicker, dropper: SessionDropper?) {
         self.options = options
+        self.dropper = dropper
         self.statistics = statistics
         self.ticker = ticker
         self.deltaPayload = AudioStamp.silentPayload(audioBytes: options.deltaAudioBytes)
@@ -42,6 +45,7 @@ final class BenchRealtimeHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         statistics.realtimeSessions.add(1, ordering: .relaxed)
+        dropper?.sessionOpened(context.channel)
         send(
             #"{"type":"session.created","event_id":"\#(nextEventID())","session":{"type":"realtime","id":"sess_1"}}"#,
             context: context

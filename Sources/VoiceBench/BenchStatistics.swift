@@ -16,6 +16,11 @@ final class BenchStatistics: Sendable {
     /// Calls whose stream the server closed before the caller hung up.
     let droppedCalls = Atomic<Int>(0)
     let realtimeSessions = Atomic<Int>(0)
+    /// Per call, the longest wait between two assistant frames during the measurement, less the frames' period:
+    /// the silence a caller heard across a replaced session (recorded at hang-up).
+    let longestSilence = LatencyHistogram()
+    /// When the measurement started (``AudioStamp`` nanoseconds); 0 before. Gaps count from then.
+    let measuringSince = Atomic<UInt64>(0)
 
     func reset() {
         callerToRealtime.reset()

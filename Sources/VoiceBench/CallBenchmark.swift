@@ -33,6 +33,9 @@ package struct CallBenchmark: Sendable {
         package var realtimePort = 0
         /// Event-loop threads of the load generator.
         package var threads = 2
+        /// Fault mode: every Realtime session is dropped once, at a random moment in the first half of the
+        /// measurement; the server must replace it without losing the call.
+        package var dropSessions = false
 
         package init() {}
     }
@@ -65,6 +68,12 @@ package struct CallBenchmark: Sendable {
         package var serverResidentMiB: Double?
         /// The load generator's own CPU per second of call, in milliseconds.
         package var loadGeneratorCPUMillisecondsPerCallSecond: Double
+        /// Fault mode: sessions the stand-in service dropped.
+        package var sessionsDropped: Int?
+        /// Fault mode: per call, the longest silence between assistant frames beyond their period.
+        package var longestSilence: LatencySummary?
+        /// Fault mode: calls that ended during the measurement (the server closed them).
+        package var callsLost: Int?
     }
 
     package let options: Options
@@ -78,6 +87,7 @@ package struct CallBenchmark: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: options.threads)
         let statistics = BenchStatistics()
         let ticker = BenchTicker(group: group)
+        let dropper = options.dropSessions ? SessionDropper() : nil
         let toolInterval = TimeAmount.nanoseconds(Int64(options.toolIntervalSeconds * 1e9))
         let realtime = try await BenchConnections.listenAsRealtime(
             group: group,
@@ -89,7 +99,8 @@ package struct CallBenchmark: Sendable {
                 firstToolCall: .nanoseconds(Int64.random(in: 1...toolInterval.nanoseconds))
             ),
             statistics: statistics,
-            ticker: ticker
+            ticker: ticker,
+            dropper: dropper
         )
         let realtimePort = realtime.localAddress?.port ?? 0
         var server: ServerProcess?
@@ -128,6 +139,7 @@ package struct CallBenchmark: Sendable {
                 host: target.host,
                 port: target.port,
                 serverPID: target.pid,
+                dropper: dropper,
                 group: group,
                 statistics: statistics,
                 ticker: ticker,
@@ -151,6 +163,7 @@ package struct CallBenchmark: Sendable {
         host: String,
         port: Int,
         serverPID: Int32?,
+        dropper: SessionDropper?,
         group: MultiThreadedEventLoopGroup,
         statistics: BenchStatistics,
         ticker: BenchTicker,
@@ -203,9 +216,17 @@ package struct CallBenchmark: Sendable {
         try await Task.sleep(for: .seconds(options.warmUpSeconds))
 
         statistics.reset()
+        let droppedBefore = statistics.droppedCalls.load(ordering: .relaxed)
         let selfAtStart = try ProcessStats.read()
         let serverAtStart = try serverPID.map { try ProcessStats.read(pid: $0) }
         let start = ContinuousClock.now
+        statistics.measuringSince.store(AudioStamp.now(), ordering: .relaxed)
+        let sessionsDropped = dropper?.dropAll(
+            within: .nanoseconds(Int64(options.seconds * 1e9 / 2))
+        )
+        if let sessionsDropped {
+            logger.notice("Dropping every Realtime session once", metadata: ["sessions": "\(sessionsDropped)"])
+        }
         try await Task.sleep(for: .seconds(options.seconds))
         let elapsed = ContinuousClock.now - start
         let selfAtEnd = try ProcessStats.read()
@@ -218,7 +239,8 @@ package struct CallBenchmark: Sendable {
             serverCPU = (serverAtEnd.cpuSeconds - serverAtStart.cpuSeconds) * 1000 / callSeconds
             serverMemory = Double(serverAtEnd.residentBytes - serverBefore.residentBytes) / 1024 / Double(calls.count)
         }
-        let result = Result(
+        let callsLost = statistics.droppedCalls.load(ordering: .relaxed) - droppedBefore
+        var result = Result(
             calls: options.calls,
             connectedCalls: calls.count,
             failedCalls: failedCalls,
@@ -237,8 +259,14 @@ package struct CallBenchmark: Sendable {
                 / callSeconds
         )
         logger.notice("Measured; hanging up", metadata: ["calls": "\(calls.count)"])
+        let mediaPeriod = TimeAmount.milliseconds(Int64(options.deltaMilliseconds))
         await withTaskGroup(of: Void.self) { hangUps in
-            for call in calls { hangUps.addTask { await BenchConnections.hangUp(call) } }
+            for call in calls { hangUps.addTask { await BenchConnections.hangUp(call, mediaPeriod: mediaPeriod) } }
+        }
+        if let sessionsDropped {
+            result.sessionsDropped = sessionsDropped
+            result.longestSilence = statistics.longestSilence.summary
+            result.callsLost = callsLost
         }
         return result
     }

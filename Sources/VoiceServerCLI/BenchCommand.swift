@@ -34,6 +34,15 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("tool-interval"), help: "Seconds between each call's tool calls.")
     var toolInterval: Double = 10
 
+    @Flag(
+        name: .customLong("drop-sessions"),
+        help: ArgumentHelp(
+            "Fault mode: the stand-in Realtime service drops every session once, at a random moment in the first "
+                + "half of the measurement; reports the longest silence each caller heard and the calls lost."
+        )
+    )
+    var dropSessions = false
+
     func run() async throws {
         bootstrapLogging(level: .notice, toStandardError: true)
         let counts = try calls.split(separator: ",").map { text in
@@ -54,9 +63,23 @@ struct BenchCommand: AsyncParsableCommand {
             options.realtimePort = realtimePort
             options.deltaMilliseconds = deltaMilliseconds
             options.toolIntervalSeconds = toolInterval
+            options.dropSessions = dropSessions
             let result = try await CallBenchmark(options: options).run(logger: Logger(label: "bench"))
             results.append(result)
             Self.printUnbuffered(Self.row(result))
+            if let silence = result.longestSilence, let lost = result.callsLost {
+                Self.printUnbuffered(
+                    String(
+                        format: "  fault: %d sessions dropped; longest silence per call p50 %.0f ms, p99 %.0f ms, "
+                            + "max %.0f ms; %d calls lost",
+                        result.sessionsDropped ?? 0,
+                        silence.p50Milliseconds,
+                        silence.p99Milliseconds,
+                        silence.maxMilliseconds,
+                        lost
+                    )
+                )
+            }
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
