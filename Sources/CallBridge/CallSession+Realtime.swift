@@ -128,8 +128,11 @@ extension CallSession {
                     metadata: ["reason": "\(error)", "attempt": "\(attempt)", "retry_in": "\(delay)"]
                 )
                 try? await Task.sleep(for: delay)
+            } catch let closed as RealtimeSessionClosed {
+                return Task.isCancelled ? .callOver : .lost(.dropped, reason: "\(closed)")
             } catch {
-                return Task.isCancelled ? .callOver : .lost(.dropped, reason: "\(error)")
+                // Not a connection error: `relay` returns how its session ended rather than throw.
+                return Task.isCancelled ? .callOver : .unusable(reason: "\(error)")
             }
         }
         return .callOver
@@ -198,7 +201,18 @@ extension CallSession {
             try await writer.send(.inputAudioBufferAppend(audio: audio))
         }
         var iterator = events.makeAsyncIterator()
-        return try await relayEvents(&iterator, writer: writer, call: call, session: opened.number)
+        do {
+            return try await relayEvents(&iterator, writer: writer, call: call, session: opened.number)
+        } catch {
+            return sessionFailed(opened.number, error: error)
+        }
+    }
+
+    /// How session `number` ended when its socket failed: a lost session only if it was still the call's.
+    func sessionFailed(_ number: Int, error: any Error) -> SessionEnd {
+        if Task.isCancelled || state.withLock({ $0.phase.isOver }) { return .callOver }
+        if state.withLock({ $0.session != number }) { return .replaced }
+        return .lost(.dropped, reason: "\(error)")
     }
 
     /// Relays the session's events until the socket closes, the session is replaced, or it must be.
@@ -332,8 +346,10 @@ extension CallSession {
     func checkSession(after delay: Duration, session number: Int, call: StartedCall) async {
         try? await Task.sleep(for: delay)
         guard !Task.isCancelled else { return }
+        // Only while that session is the call's and open: not for one replaced since, nor while its replacement
+        // is still connecting (that one has its own check).
         let actions = state.withLock { state in
-            state.session == number ? state.machine?.sessionCheckDue() ?? [] : []
+            state.session == number && state.phase.writer != nil ? state.machine?.sessionCheckDue() ?? [] : []
         }
         for case .failSession(let reason) in actions {
             await failSession(reason: reason, call: call)

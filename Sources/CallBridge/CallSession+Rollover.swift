@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import RealtimeAPI
 import Synchronization
@@ -13,7 +14,7 @@ extension CallSession {
     /// time the new session is ready, it is closed unused and the rollover tried again later.
     func rollOver(_ call: StartedCall) async {
         guard let connector, let prepared = state.withLock({ $0.machine?.rolloverEvents() }) else { return }
-        let switched = Mutex(false)
+        let switched = Mutex<Int?>(nil)
         var outcome: SessionEnd = .callOver
         do {
             outcome = try await connector.connect(
@@ -24,20 +25,21 @@ extension CallSession {
                 for event in prepared.events { try await writer.send(event) }
                 guard try await Self.configured(&iterator, writer: writer) else { return .callOver }
                 guard let number = self.switchSession(to: writer, knowing: prepared.callIDs) else { return .callOver }
-                switched.withLock { $0 = true }
+                switched.withLock { $0 = number }
+                self.metrics.realtimeConnected.increment()
                 call.logger.info("Realtime session rolled over", metadata: ["session": "\(number)"])
                 self.metrics.sessionReplaced(.rollover)
                 await call.journal?.record(.sessionReplaced(.rollover))
-                return try await self.relayEvents(&iterator, writer: writer, call: call, session: number)
+                do {
+                    return try await self.relayEvents(&iterator, writer: writer, call: call, session: number)
+                } catch {
+                    return self.sessionFailed(number, error: error)
+                }
             }
         } catch {
-            if switched.withLock({ $0 }) {
-                outcome = Task.isCancelled ? .callOver : .lost(.dropped, reason: "\(error)")
-            } else {
-                call.logger.warning("Rollover could not open a new session", metadata: ["reason": "\(error)"])
-            }
+            call.logger.warning("Rollover could not open a new session", metadata: ["reason": "\(error)"])
         }
-        guard switched.withLock({ $0 }) else {
+        guard switched.withLock({ $0 }) != nil else {
             let retryAt = ContinuousClock.now + Self.rolloverRetryDelay
             state.withLock { state in
                 state.rollingOver = false

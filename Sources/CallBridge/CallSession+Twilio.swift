@@ -100,7 +100,8 @@ extension CallSession {
     /// The caller pressed a key: `0` transfers to a person when transfers are on; other keys go to the model.
     private func keyPressed(_ digit: String) async {
         let pressed = state.withLock { state -> ([CallStateMachine.Action], StartedCall)? in
-            guard state.phase.writer != nil, let call = state.call else { return nil }
+            // Also while a lost session is replaced: `0` needs no session, and a note for the model is dropped.
+            guard !state.phase.isOver, let call = state.call else { return nil }
             let actions = state.machine?.keyPressed(digit) ?? []
             return actions.isEmpty ? nil : (actions, call)
         }

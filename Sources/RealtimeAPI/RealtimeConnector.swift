@@ -63,17 +63,23 @@ package struct RealtimeConnector: Sendable {
             validateUTF8: false,
             maxFrameSize: Self.maximumMessageBytes
         )
-        _ = try await WebSocketHandler.handle(
-            type: .client,
-            configuration: configuration,
-            asyncChannel: upgrade,
-            context: SocketContext(logger: logger)
-        ) { inbound, outbound, _ in
-            let value = try await body(
-                RealtimeEventWriter(outbound: outbound),
-                RealtimeServerEvents(inbound: inbound, logger: logger)
-            )
-            result.withLock { $0 = value }
+        do {
+            _ = try await WebSocketHandler.handle(
+                type: .client,
+                configuration: configuration,
+                asyncChannel: upgrade,
+                context: SocketContext(logger: logger)
+            ) { inbound, outbound, _ in
+                let value = try await body(
+                    RealtimeEventWriter(outbound: outbound),
+                    RealtimeServerEvents(inbound: inbound, logger: logger)
+                )
+                result.withLock { $0 = value }
+            }
+        } catch {
+            // A close that fails after `body` finished does not lose what it returned.
+            if let value = result.withLock({ $0 }) { return value }
+            throw error
         }
         // The handler returns without running `body` to its end only when the socket closed under it.
         guard let value = result.withLock({ $0 }) else { throw RealtimeSessionClosed() }

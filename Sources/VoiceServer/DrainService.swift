@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// closes every WebSocket as soon as its own shutdown begins.
 struct DrainService: Service {
     /// How long the goodbye may take before the call is hung up.
-    static let goodbyeTime: Duration = .seconds(30)
+    static let goodbyeTime: Duration = .seconds(20)
 
     let drain: CallDrain
     let callRegistry: CallRegistry
@@ -54,7 +54,7 @@ struct DrainService: Service {
         while ContinuousClock.now < deadline {
             if drain.liveCallCount == 0, await callRegistry.pendingCallCount(at: Date()) == 0 { return true }
             try? await Task.sleep(for: .milliseconds(100))
-            // A second signal cancels the shutdown's patience.
+            // Cancelled: the service group's own time limit is up.
             if Task.isCancelled { return false }
         }
         return false

@@ -34,8 +34,9 @@ package final class FakeRealtimeServer: Sendable {
         package var callerKnowledge: @Sendable (String) -> String? = { _ in nil }
         /// The first upgrades are refused with these HTTP statuses, in order (`503` for an overloaded service).
         package var refusedUpgrades: [HTTPResponse.Status] = []
-        /// The first upgrades after the refused ones get no answer for this long, then a `503`.
-        package var heldUpgrades = 0
+        /// These upgrade attempts (counted from 1, refused ones included) get no answer for ``holdDuration``, then a
+        /// `503`.
+        package var heldUpgradeAttempts: Set<Int> = []
         package var holdDuration: Duration = .seconds(3)
         /// Sent as `expires_at` in `session.created`, this long after the session opened.
         package var expiresAfter: Duration?
@@ -125,7 +126,7 @@ package final class FakeRealtimeServer: Sendable {
                 refusals.refuse(context.connectionID, status: status)
                 return .dontUpgrade
             }
-            if attempt <= options.refusedUpgrades.count + options.heldUpgrades {
+            if options.heldUpgradeAttempts.contains(attempt) {
                 try? await Task.sleep(for: options.holdDuration)
                 refusals.refuse(context.connectionID, status: .serviceUnavailable)
                 return .dontUpgrade

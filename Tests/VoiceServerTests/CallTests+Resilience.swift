@@ -43,7 +43,7 @@ extension CallTests {
 
     @Test func anUpgradeThatIsNeverAnsweredIsGivenUpAtItsLimitAndTriedAgain() async throws {
         var options = FakeRealtimeServer.Options()
-        options.heldUpgrades = 1
+        options.heldUpgradeAttempts = [1]
         options.holdDuration = .seconds(4)
         let logs = LogRecorder()
         let script = FakeRealtimeScript(responses: [.speech("Thanks for calling NYC Quick Movers.", milliseconds: 400)])
@@ -320,5 +320,36 @@ extension CallTests {
             #expect(realtime.observations.responseCreates.count == 1)
         }
         #expect(logs.entries.contains { $0.message == "Realtime session rolled over" })
+    }
+
+    /// Found by `bench --drop-sessions`: the first session's 5 s configuration check came due while its replacement
+    /// was still connecting, and ended the call.
+    @Test func theFirstSessionsCheckDoesNotEndACallWhoseReplacementIsStillConnecting() async throws {
+        var options = FakeRealtimeServer.Options()
+        options.continuesScriptAcrossSessions = true
+        // The replacement's first upgrade hangs past the moment the first session's check comes due.
+        options.heldUpgradeAttempts = [2]
+        options.holdDuration = .seconds(3)
+        let script = FakeRealtimeScript(responses: [.speech("Thanks for calling NYC Quick Movers.", milliseconds: 400)])
+        let logs = LogRecorder()
+        try await withCallServer(
+            script: script,
+            realtimeOptions: options,
+            logs: logs,
+            realtimeRetryPolicy: Self.quickRetries
+        ) { client, _, realtime in
+            async let call = Self.caller(client).call([
+                .waitForPlayedAudio(milliseconds: 400), .silence(milliseconds: 5500), .hangUp,
+            ])
+            _ = try await realtime.waitUntil { $0.sessions.first?.eventTypes.contains("session.update") == true }
+            let opened = ContinuousClock.now
+            try await Task.sleep(until: opened + .milliseconds(4500))
+            await realtime.dropConnections()
+            let report = try await call
+            #expect(!report.serverClosedFirst)
+            #expect(realtime.observations.upgradeAttempts == 3)
+            #expect(realtime.observations.connections == 2)
+        }
+        #expect(!logs.entries.contains { $0.level >= .error }, "\(logs.entries.filter { $0.level >= .error })")
     }
 }
