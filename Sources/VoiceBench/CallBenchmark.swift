@@ -103,7 +103,7 @@ package struct CallBenchmark: Sendable {
             dropper: dropper
         )
         let realtimePort = realtime.localAddress?.port ?? 0
-        var server: ServerProcess?
+        var server: VoiceServerProcess?
         do {
             let target: (host: String, port: Int, pid: Int32?)
             if let serverURL = options.serverURL {
@@ -118,7 +118,8 @@ package struct CallBenchmark: Sendable {
             } else {
                 let database = FileManager.default.temporaryDirectory
                     .appendingPathComponent("voice-bench-\(UUID().uuidString).sqlite").path
-                let started = try ServerProcess.start(
+                let started = try VoiceServerProcess.start(
+                    executable: try VoiceServerProcess.ownExecutable,
                     port: try FreePort.find(),
                     environment: [
                         "OPENAI_REALTIME_URL": "ws://127.0.0.1:\(realtimePort)/v1/realtime",

@@ -39,9 +39,13 @@ extension CallTests {
                 environment["TWILIO_API_BASE_URL"] = twilio.baseURL.absoluteString
                 environment["DATABASE_URL"] = database.path
                 environment.merge(extra) { $1 }
-                let server = try VoiceServerProcess.start(environment: environment)
+                let server = try VoiceServerProcess.start(
+                    executable: try VoiceServerProcess.builtBesideTests,
+                    port: try FreePort.find(),
+                    environment: environment
+                )
                 defer {
-                    server.kill()
+                    if server.process.isRunning { server.signal(SIGKILL) }
                     for suffix in ["", "-wal", "-shm"] {
                         try? FileManager.default.removeItem(atPath: database.path + suffix)
                     }
