@@ -26,7 +26,7 @@ package final class SQLBookingStore: BookingStore {
     // MARK: BookingStore
 
     package func prepare(crews: [Crew], trucks: [Truck]) async throws {
-        try await BookingMigrations.all.run(on: database, logger: logger)
+        try await BookingMigrations.all.run(on: storage, logger: logger)
         for crew in crews {
             try await database.raw(
                 """

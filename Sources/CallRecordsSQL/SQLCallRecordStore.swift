@@ -18,7 +18,7 @@ package final class SQLCallRecordStore: CallRecordStore {
 
     /// Creates or updates the call-record tables.
     package func prepare(logger: Logger) async throws {
-        try await Self.migrations.run(on: database, logger: logger)
+        try await Self.migrations.run(on: storage, logger: logger)
     }
 
     static let migrations = SQLMigrations(

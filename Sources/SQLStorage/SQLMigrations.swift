@@ -5,6 +5,11 @@ import SQLKit
 /// Versioned schema changes for one part of the database, applied in order at start, each version once. Each part
 /// (the booking tables, the call records) keeps its own list and its own table of applied versions, so either can
 /// live alone in a database or beside the other. The SQL must run unchanged on SQLite and PostgreSQL.
+///
+/// Several instances may start together on one database: each version is applied in a transaction that first
+/// takes a lock (PostgreSQL: an advisory lock named after the part; SQLite: the write lock), then checks whether
+/// another instance applied it meanwhile. A version that fails half-way leaves nothing behind, so the next start
+/// tries it again whole.
 package struct SQLMigrations: Sendable {
     package typealias Migration = (version: Int, statements: [String])
 
@@ -21,28 +26,58 @@ package struct SQLMigrations: Sendable {
         self.all = all
     }
 
-    package func run(on database: any SQLDatabase, logger: Logger) async throws {
-        try await database.raw(
-            "CREATE TABLE IF NOT EXISTS \(ident: table) (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
-        ).run()
-        let applied = Set(
-            try await database.raw("SELECT version FROM \(ident: table)").all().map {
-                try $0.decode(column: "version", as: Int.self)
+    /// The advisory lock's key: the table's name, hashed (FNV-1a), the same in every instance.
+    var lockKey: Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in table.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return Int64(bitPattern: hash)
+    }
+
+    package func run(on storage: SQLStorage, logger: Logger) async throws {
+        for migration in all {
+            let applied = try await apply(migration, on: storage)
+            if applied {
+                logger.info("Applied migration", metadata: ["part": "\(name)", "version": "\(migration.version)"])
             }
-        )
-        for migration in all where !applied.contains(migration.version) {
-            for statement in migration.statements {
-                try await database.raw(SQLQueryString(statement)).run()
+        }
+    }
+
+    /// Applies `migration` unless it is applied already; says whether this call applied it.
+    private func apply(_ migration: Migration, on storage: SQLStorage) async throws -> Bool {
+        let table = self.table
+        let lockKey = self.lockKey
+        let backend = storage.backend
+        do {
+            return try await storage.transaction { database in
+                if backend == .postgres {
+                    // Held until the transaction ends; another instance waits here for this version.
+                    try await database.raw("SELECT pg_advisory_xact_lock(\(bind: lockKey))").run()
+                }
+                try await database.raw(
+                    """
+                    CREATE TABLE IF NOT EXISTS \(ident: table) (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)
+                    """
+                ).run()
+                let done = try await database.raw(
+                    "SELECT version FROM \(ident: table) WHERE version = \(bind: migration.version)"
+                ).first()
+                guard done == nil else { return false }
+                for statement in migration.statements {
+                    try await database.raw(SQLQueryString(statement)).run()
+                }
+                try await database.raw(
+                    """
+                    INSERT INTO \(ident: table) (version, applied_at)
+                    VALUES (\(bind: migration.version), \(bind: SQLTimestamp.text(Date())))
+                    """
+                ).run()
+                return true
             }
-            // Two instances starting together may both get here; the primary key keeps one row.
-            try await database.raw(
-                """
-                INSERT INTO \(ident: table) (version, applied_at)
-                VALUES (\(bind: migration.version), \(bind: SQLTimestamp.text(Date())))
-                ON CONFLICT (version) DO NOTHING
-                """
-            ).run()
-            logger.info("Applied migration", metadata: ["part": "\(name)", "version": "\(migration.version)"])
+        } catch {
+            throw SQLDatabaseError("applying \(name) migration \(migration.version)", underlying: error)
         }
     }
 }

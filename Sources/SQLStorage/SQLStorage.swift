@@ -19,12 +19,52 @@ package final class SQLStorage: Service, Sendable {
 
     package let backend: Backend
     package let database: any SQLDatabase
+    /// SQLite only: the one connection, every statement through a lock that a transaction holds throughout.
+    private let serialized: SerializedSQLDatabase?
     private let shutdown: Mutex<(@Sendable () async -> Void)?>
 
-    private init(backend: Backend, database: any SQLDatabase, shutdown: @escaping @Sendable () async -> Void) {
+    private init(
+        backend: Backend,
+        database: any SQLDatabase,
+        serialized: SerializedSQLDatabase? = nil,
+        shutdown: @escaping @Sendable () async -> Void
+    ) {
         self.backend = backend
         self.database = database
+        self.serialized = serialized
         self.shutdown = Mutex(shutdown)
+    }
+
+    /// Runs `body` in one transaction: committed if it returns, rolled back if it throws. On PostgreSQL it has a
+    /// pooled connection to itself; on SQLite it has the connection to itself (every other statement waits, in
+    /// order), and takes the write lock at once (`BEGIN IMMEDIATE`). Use only the database `body` is given.
+    package func transaction<Value: Sendable>(
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> Value
+    ) async throws -> Value {
+        if let serialized {
+            return try await serialized.exclusively { connection in
+                try await Self.run(body, on: connection, begin: "BEGIN IMMEDIATE")
+            }
+        }
+        return try await database.withSession { session in
+            try await Self.run(body, on: session, begin: "BEGIN")
+        }
+    }
+
+    private static func run<Value: Sendable>(
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> Value,
+        on session: any SQLDatabase,
+        begin: String
+    ) async throws -> Value {
+        try await session.raw(SQLQueryString(begin)).run()
+        do {
+            let value = try await body(session)
+            try await session.raw("COMMIT").run()
+            return value
+        } catch {
+            try? await session.raw("ROLLBACK").run()
+            throw error
+        }
     }
 
     /// Opens (creating if needed) a SQLite file in WAL mode. One connection: SQLite allows one writer at a time anyway.
@@ -32,7 +72,12 @@ package final class SQLStorage: Service, Sendable {
         let logger = quiet(logger)
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        let connection: SQLiteConnection
+        do {
+            connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        } catch {
+            throw SQLDatabaseError("opening the SQLite database at \(path)", underlying: error)
+        }
         let database = connection.sql(queryLogLevel: nil)
         do {
             try await database.raw("PRAGMA journal_mode = WAL").run()
@@ -40,9 +85,10 @@ package final class SQLStorage: Service, Sendable {
             try await database.raw("PRAGMA foreign_keys = ON").run()
         } catch {
             try? await connection.close()
-            throw error
+            throw SQLDatabaseError("opening the SQLite database at \(path)", underlying: error)
         }
-        return SQLStorage(backend: .sqlite, database: database) {
+        let serialized = SerializedSQLDatabase(base: database, lock: AsyncLock())
+        return SQLStorage(backend: .sqlite, database: serialized, serialized: serialized) {
             try? await connection.close()
         }
     }
@@ -61,11 +107,16 @@ package final class SQLStorage: Service, Sendable {
             guard schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
                 throw SQLStorageError(problem: "a schema name takes letters, digits and underscores only")
             }
-            let connection = try await PostgresConnection.connect(
-                configuration: configuration.coreConfiguration,
-                id: 1,
-                logger: logger
-            )
+            let connection: PostgresConnection
+            do {
+                connection = try await PostgresConnection.connect(
+                    configuration: configuration.coreConfiguration,
+                    id: 1,
+                    logger: logger
+                )
+            } catch {
+                throw SQLDatabaseError("connecting to PostgreSQL", underlying: error)
+            }
             do {
                 _ = try await connection.query(
                     PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"),
@@ -73,7 +124,10 @@ package final class SQLStorage: Service, Sendable {
                 )
             } catch {
                 try? await connection.close()
-                throw error
+                // Two instances creating the schema at once: the other one made it.
+                if SQLDatabaseError.describe(error).contains("SQL state 23505") == false {
+                    throw SQLDatabaseError("creating the PostgreSQL schema \(schema)", underlying: error)
+                }
             }
             try? await connection.close()
             configuration.searchPath = [schema]
@@ -90,7 +144,7 @@ package final class SQLStorage: Service, Sendable {
             try await database.raw("SELECT 1").run()
         } catch {
             try? await pool.shutdownAsync()
-            throw error
+            throw SQLDatabaseError("connecting to PostgreSQL", underlying: error)
         }
         let handle = PoolHandle(pool: pool)
         return SQLStorage(backend: .postgres, database: database) {

@@ -35,19 +35,32 @@ package enum TestDatabase: String, Sendable, CaseIterable, CustomStringConvertib
         logger: Logger = TestDatabase.quietLogger,
         _ body: (SQLStorage) async throws -> Void
     ) async throws {
+        try await withStorages(1, logger: logger) { try await body($0[0]) }
+    }
+
+    /// Opens `count` storages on one fresh database, as that many instances would, for `body`.
+    package func withStorages(
+        _ count: Int,
+        logger: Logger = TestDatabase.quietLogger,
+        _ body: ([SQLStorage]) async throws -> Void
+    ) async throws {
         guard let (url, schema) = try location() else { return }
-        let storage =
-            switch self {
-            case .sqlite: try await SQLStorage.sqlite(path: url, logger: logger)
-            case .postgres: try await SQLStorage.postgres(url: url, schema: schema, logger: logger)
-            }
+        var storages: [SQLStorage] = []
         do {
-            try await body(storage)
+            for _ in 0..<count {
+                let storage =
+                    switch self {
+                    case .sqlite: try await SQLStorage.sqlite(path: url, logger: logger)
+                    case .postgres: try await SQLStorage.postgres(url: url, schema: schema, logger: logger)
+                    }
+                storages.append(storage)
+            }
+            try await body(storages)
         } catch {
-            await storage.close()
+            for storage in storages { await storage.close() }
             throw error
         }
-        await storage.close()
+        for storage in storages { await storage.close() }
     }
 
     package static var quietLogger: Logger {
