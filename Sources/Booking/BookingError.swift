@@ -6,6 +6,11 @@ package enum BookingError: Error, Sendable, Equatable {
     case closedDay(CalendarDate)
     case beyondHorizon(CalendarDate, lastBookable: CalendarDate)
     case slotTaken(CalendarDate, TimeWindow)
+    /// The window has started or starts within the lead time; `next` is the first window that can still be booked
+    /// for this move, if one was found.
+    case tooSoon(CalendarDate, TimeWindow, leadTimeHours: Int, next: DateWindow?)
+    /// A move this long cannot start in this window: it would run too late.
+    case tooLongToStart(TimeWindow, hours: Int)
     case jobNotFound(String)
     case invalidTransition(jobID: String, from: JobStatus, to: JobStatus)
     case invalidArgument(field: String, reason: String)
@@ -50,6 +55,13 @@ package enum BookingError: Error, Sendable, Equatable {
             "\(date.spoken) is too far ahead: we book up to \(last.spoken). Would an earlier date work?"
         case .slotTaken(let date, let window):
             "Sorry, the \(window.rawValue) of \(date.spoken) is no longer available. Shall I check another time?"
+        case .tooSoon(let date, let window, let lead, let next):
+            "The \(window.rawValue) of \(date.spoken) is too soon: we need at least \(lead) hours to plan a move."
+                + (next.map { " The first time we can still book is the \($0.window.spoken) on \($0.date.spoken)." }
+                    ?? " Which later day would suit you?")
+        case .tooLongToStart(let window, let hours):
+            "A move of that size takes about \(hours) hours, so it can't start in the \(window.rawValue): it has to "
+                + "start in the morning. Would a morning suit you?"
         case .jobNotFound(let id):
             "I can't find a booking with the number \(id). Could you read it to me again?"
         case .invalidTransition(let id, let from, let to):

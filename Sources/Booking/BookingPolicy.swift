@@ -13,6 +13,13 @@ package struct BookingPolicy: Sendable {
     package var pricing: Pricing
     /// Who may be texted, and how often.
     package var texts = TextRules()
+    /// Hours of work in a window (8 AM–12 PM, 1 PM–5 PM): a longer job holds the next window too.
+    package var windowHours = 4
+    /// How far a job may run past the end of the day's last window (into the evening); a job that would run later
+    /// cannot start in that window.
+    package var overtimeHours = 2
+    /// A window that starts sooner than this is neither offered nor booked: the office needs time to plan the crew.
+    package var leadTimeHours = 12
 
     package struct Pricing: Sendable {
         /// Per mover per hour, US cents.
@@ -87,6 +94,33 @@ package struct BookingPolicy: Sendable {
             truckSize: truck,
             totalCents: pricing.hourlyRatePerMoverCents * movers * hours + truckFee
         )
+    }
+
+    /// The windows a job of `hours` starting in `window` holds its crew and truck for, in order: its own, and each
+    /// next one until their hours cover the job. `nil` when it cannot start in `window`: even the rest of the day
+    /// and ``overtimeHours`` are too short.
+    package func windowsHeld(startingIn window: TimeWindow, hours: Int) -> [TimeWindow]? {
+        let day = windows.sorted()
+        guard let start = day.firstIndex(of: window) else { return nil }
+        var held: [TimeWindow] = []
+        for next in day[start...] {
+            held.append(next)
+            if held.count * windowHours >= hours { return held }
+        }
+        return held.count * windowHours + overtimeHours >= hours ? held : nil
+    }
+
+    /// When `window` on `date` starts, in the business's time zone.
+    package func start(of window: TimeWindow, on date: CalendarDate) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let components = DateComponents(year: date.year, month: date.month, day: date.day, hour: window.startHour)
+        return calendar.date(from: components) ?? .distantPast
+    }
+
+    /// Whether `window` on `date` has started, or starts within ``leadTimeHours`` of `now`.
+    package func isTooSoon(_ window: TimeWindow, on date: CalendarDate, now: Date) -> Bool {
+        start(of: window, on: date).timeIntervalSince(now) < Double(leadTimeHours) * 3600
     }
 
     /// Crews able to do the move, smallest first, and trucks big enough, smallest first.

@@ -23,6 +23,9 @@ package struct BookingPolicyFile: Decodable, Sendable {
     var truckByHomeSize: [String: String]?
     var textsPerJobPerDay: Int?
     var textsPerCallerPerHour: Int?
+    var windowHours: Int?
+    var overtimeHours: Int?
+    var leadTimeHours: Int?
 
     private enum CodingKeys: String, CodingKey {
         case horizonDays = "horizon_days", closedWeekdays = "closed_weekdays", crews, trucks
@@ -30,6 +33,7 @@ package struct BookingPolicyFile: Decodable, Sendable {
         case hoursByHomeSize = "hours_by_home_size", moversByHomeSize = "movers_by_home_size"
         case truckByHomeSize = "truck_by_home_size"
         case textsPerJobPerDay = "texts_per_job_per_day", textsPerCallerPerHour = "texts_per_caller_per_hour"
+        case windowHours = "window_hours", overtimeHours = "overtime_hours", leadTimeHours = "lead_time_hours"
     }
 
     /// Why a policy file cannot be used, naming the field.
@@ -118,7 +122,31 @@ package struct BookingPolicyFile: Decodable, Sendable {
         if let textsPerCallerPerHour {
             policy.texts.perCallerPerHour = try positive(textsPerCallerPerHour, "texts_per_caller_per_hour")
         }
+        if let windowHours {
+            guard (1...12).contains(windowHours) else { throw Problem(description: "window_hours must be 1 to 12") }
+            policy.windowHours = windowHours
+        }
+        if let overtimeHours {
+            guard (0...8).contains(overtimeHours) else { throw Problem(description: "overtime_hours must be 0 to 8") }
+            policy.overtimeHours = overtimeHours
+        }
+        if let leadTimeHours {
+            guard (0...168).contains(leadTimeHours) else {
+                throw Problem(description: "lead_time_hours must be 0 to 168")
+            }
+            policy.leadTimeHours = leadTimeHours
+        }
         for homeSize in HomeSize.allCases {
+            guard
+                policy.windows.contains(where: {
+                    policy.windowsHeld(startingIn: $0, hours: policy.estimate(for: homeSize).hours) != nil
+                })
+            else {
+                throw Problem(
+                    description: "\(homeSize.spoken) takes \(policy.estimate(for: homeSize).hours) hours, more than a "
+                        + "day's windows and overtime_hours allow"
+                )
+            }
             let candidates = policy.candidates(for: homeSize)
             guard !candidates.crews.isEmpty, !candidates.trucks.isEmpty else {
                 throw Problem(description: "no crew or truck is big enough for \(homeSize.spoken)")

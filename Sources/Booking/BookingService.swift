@@ -49,32 +49,98 @@ package struct BookingService: Sendable {
     package struct WindowAvailability: Sendable, Equatable {
         package var window: TimeWindow
         package var available: Bool
+        /// Why not, when it is not.
+        package var unavailable: Unavailability?
+        /// Every window the move would hold if it started in this one.
+        package var holds: [TimeWindow]
+    }
+
+    /// Why a window cannot be booked.
+    package enum Unavailability: String, Sendable, Equatable {
+        /// Every crew or truck able to do the move is taken.
+        case taken
+        /// It has started, or starts within the lead time.
+        case tooSoon = "too_soon"
+        /// The move is too long to start then.
+        case tooLong = "too_long"
     }
 
     package func availability(dateText: String, homeSize: HomeSize?) async throws -> Availability {
         let date = try bookableDate(dateText)
         let usage = try await store.usage(on: date)
+        let size = homeSize ?? .studio
+        let hours = policy.estimate(for: size).hours
         let windows = policy.windows.map { window in
-            WindowAvailability(
+            let holds = policy.windowsHeld(startingIn: window, hours: hours)
+            let unavailable: Unavailability? =
+                if policy.isTooSoon(window, on: date, now: now()) {
+                    .tooSoon
+                } else if let holds {
+                    freeSlot(on: date, window: window, holding: holds, homeSize: size, usage: usage) == nil
+                        ? .taken : nil
+                } else {
+                    .tooLong
+                }
+            return WindowAvailability(
                 window: window,
-                available: freeSlot(
-                    on: date,
-                    window: window,
-                    homeSize: homeSize ?? .studio,
-                    usage: usage[window] ?? SlotUsage()
-                )
-                    != nil
+                available: unavailable == nil,
+                unavailable: unavailable,
+                holds: holds ?? [window]
             )
         }
         return Availability(date: date, windows: windows, estimate: homeSize.map(policy.estimate(for:)))
     }
 
-    private func freeSlot(on date: CalendarDate, window: TimeWindow, homeSize: HomeSize, usage: SlotUsage) -> Slot? {
+    /// The first crew and truck able to do the move that are free in every window of `holding`.
+    private func freeSlot(
+        on date: CalendarDate,
+        window: TimeWindow,
+        holding windows: [TimeWindow],
+        homeSize: HomeSize,
+        usage: [TimeWindow: SlotUsage]
+    ) -> Slot? {
         let candidates = policy.candidates(for: homeSize)
-        guard let crew = candidates.crews.first(where: { !usage.crewIDs.contains($0.id) }),
-            let truck = candidates.trucks.first(where: { !usage.truckIDs.contains($0.id) })
+        let held = windows.map { usage[$0] ?? SlotUsage() }
+        guard let crew = candidates.crews.first(where: { crew in !held.contains { $0.crewIDs.contains(crew.id) } }),
+            let truck = candidates.trucks.first(where: { truck in !held.contains { $0.truckIDs.contains(truck.id) } })
         else { return nil }
         return Slot(date: date, window: window, crewID: crew.id, truckID: truck.id)
+    }
+
+    /// The windows a move of `homeSize` starting in `window` on `date` holds, if the time rules allow it: not
+    /// started nor within the lead time, and not too long to start then.
+    private func windowsHeld(on date: CalendarDate, window: TimeWindow, homeSize: HomeSize) async throws -> [TimeWindow]
+    {
+        let hours = policy.estimate(for: homeSize).hours
+        if policy.isTooSoon(window, on: date, now: now()) {
+            throw BookingError.tooSoon(
+                date,
+                window,
+                leadTimeHours: policy.leadTimeHours,
+                next: try await firstBookableWindow(for: homeSize)
+            )
+        }
+        guard let held = policy.windowsHeld(startingIn: window, hours: hours) else {
+            throw BookingError.tooLongToStart(window, hours: hours)
+        }
+        return held
+    }
+
+    /// The first window from now on that a move of `homeSize` could be booked in, looking two weeks ahead.
+    package func firstBookableWindow(for homeSize: HomeSize) async throws -> DateWindow? {
+        let hours = policy.estimate(for: homeSize).hours
+        for offset in 0..<14 {
+            let date = today.adding(days: offset)
+            guard !policy.closedWeekdays.contains(date.weekday), date <= lastBookableDate else { continue }
+            let usage = try await store.usage(on: date)
+            for window in policy.windows.sorted() where !policy.isTooSoon(window, on: date, now: now()) {
+                guard let held = policy.windowsHeld(startingIn: window, hours: hours),
+                    freeSlot(on: date, window: window, holding: held, homeSize: homeSize, usage: usage) != nil
+                else { continue }
+                return DateWindow(date: date, window: window)
+            }
+        }
+        return nil
     }
 
     /// How often a booking or a reschedule looks for a free crew and truck again after another caller took them:
@@ -145,11 +211,20 @@ package struct BookingService: Sendable {
         }
         let date = try bookableDate(request.date)
         let estimate = policy.estimate(for: request.homeSize)
+        let held = try await windowsHeld(on: date, window: request.window, homeSize: request.homeSize)
 
         // Pick a free crew and truck; if another caller takes them first the database refuses, and we look again.
         for _ in 0..<slotAttempts {
-            let usage = try await store.usage(on: date)[request.window] ?? SlotUsage()
-            guard let slot = freeSlot(on: date, window: request.window, homeSize: request.homeSize, usage: usage) else {
+            let usage = try await store.usage(on: date)
+            guard
+                let slot = freeSlot(
+                    on: date,
+                    window: request.window,
+                    holding: held,
+                    homeSize: request.homeSize,
+                    usage: usage
+                )
+            else {
                 throw BookingError.slotTaken(date, request.window)
             }
             let created = now()
@@ -173,10 +248,11 @@ package struct BookingService: Sendable {
                 notes: request.notes?.nilIfEmpty,
                 callSid: request.callSid,
                 createdAt: created,
-                updatedAt: created
+                updatedAt: created,
+                updatedBy: request.callSid ?? "staff"
             )
             do {
-                return (try await store.insert(job, idempotencyKey: request.idempotencyKey), true)
+                return try await store.insert(job, holding: held, idempotencyKey: request.idempotencyKey)
             } catch StoreConflict.slot, StoreConflict.jobID {
                 continue
             } catch StoreConflict.idempotencyKey {
@@ -269,27 +345,30 @@ package struct BookingService: Sendable {
             throw BookingError.invalidTransition(jobID: current.id, from: current.status, to: .rescheduled)
         }
         let date = try bookableDate(dateText)
+        let held = try await windowsHeld(on: date, window: window, homeSize: current.homeSize)
         for _ in 0..<slotAttempts {
-            var usage = try await store.usage(on: date)[window] ?? SlotUsage()
-            // The job's own crew and truck are free to it if it stays in the same slot.
-            if current.date == date, current.window == window {
-                usage.crewIDs.remove(current.crewID)
-                usage.truckIDs.remove(current.truckID)
-            }
-            guard let slot = freeSlot(on: date, window: window, homeSize: current.homeSize, usage: usage) else {
+            // What the job holds itself is free to it: it lets go of it as it moves.
+            let usage = try await store.usage(on: date, excluding: current.id)
+            guard
+                let slot = freeSlot(on: date, window: window, holding: held, homeSize: current.homeSize, usage: usage)
+            else {
                 throw BookingError.slotTaken(date, window)
             }
             do {
                 guard
                     let moved = try await store.move(
                         jobID: current.id,
+                        expected: current.status,
                         to: slot,
+                        holding: held,
                         status: .rescheduled,
                         at: now(),
                         by: requester.auditName
                     )
                 else {
-                    throw BookingError.jobNotFound(current.id)
+                    // It changed meanwhile (cancelled, say): report what it is now.
+                    let latest = try await job(id: current.id)
+                    throw BookingError.invalidTransition(jobID: latest.id, from: latest.status, to: .rescheduled)
                 }
                 return moved
             } catch StoreConflict.slot {

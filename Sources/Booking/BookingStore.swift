@@ -1,24 +1,37 @@
 import Foundation
 
-/// Where jobs live. The store enforces capacity itself (a crew or a truck holds at most one job per date and
-/// window) so that two callers racing for the last slot cannot both win.
+/// Where jobs live. The store enforces capacity itself: a crew or a truck is held by at most one job per date and
+/// window, for every window a job holds (a long move holds the next window too), so that two callers racing for the
+/// last crew, in the same window or across windows, cannot both win.
 package protocol BookingStore: Sendable {
     /// Runs the migrations and records the fleet; safe to call at every start.
     func prepare(crews: [Crew], trucks: [Truck]) async throws
 
-    /// Crews and trucks already holding a job on `date`, per window.
-    func usage(on date: CalendarDate) async throws -> [TimeWindow: SlotUsage]
+    /// Crews and trucks held on `date`, per window; with `excluding`, not counting what that job holds (a job being
+    /// moved may keep its own crew and truck).
+    func usage(on date: CalendarDate, excluding jobID: String?) async throws -> [TimeWindow: SlotUsage]
 
-    /// Inserts a new job holding its crew and truck. Throws ``StoreConflict`` when the database refuses it.
-    func insert(_ job: Job, idempotencyKey: String?) async throws -> Job
+    /// Inserts a new job, holding its crew and truck for `windows`, with its first history entry, in one
+    /// transaction. A job made on a call for the same phone, date and window as a live job that call already made
+    /// is not inserted: that job is returned (`created` false), whatever the idempotency key — one booking per
+    /// intent, even when the first attempt's answer was lost. Throws ``StoreConflict`` when the database refuses it.
+    func insert(
+        _ job: Job,
+        holding windows: [TimeWindow],
+        idempotencyKey: String?
+    ) async throws -> (job: Job, created: Bool)
 
     func job(id: String) async throws -> Job?
     func job(idempotencyKey: String) async throws -> Job?
     /// The jobs booked for this phone number, soonest first.
     func jobs(phone: String) async throws -> [Job]
 
-    /// Changes a job's status if it still has `expected` (compare-and-set), recording `by` as who changed it;
-    /// returns the updated job, or `nil` if the job changed meanwhile.
+    /// Jobs a call made, oldest first.
+    func jobs(callSid: String) async throws -> [Job]
+
+    /// Changes a job's status if it still has `expected` (compare-and-set), recording `by` as who changed it and
+    /// adding to its history; a cancelled job frees its crew and truck. Returns the updated job, or `nil` if the
+    /// job changed meanwhile.
     func updateStatus(
         jobID: String,
         expected: JobStatus,
@@ -27,9 +40,26 @@ package protocol BookingStore: Sendable {
         by: String
     ) async throws -> Job?
 
-    /// Moves a job to a new slot in one statement: the new crew and truck are claimed and the old ones freed
-    /// together. Throws ``StoreConflict/slot`` if the new slot is taken.
-    func move(jobID: String, to slot: Slot, status: JobStatus, at: Date, by: String) async throws -> Job?
+    /// Moves a job that still has `expected` to a new slot, holding `windows`, in one transaction: the new crew and
+    /// truck are held and the old ones freed together. Returns `nil` if the job changed meanwhile (a cancel at the
+    /// same moment stays a cancel); throws ``StoreConflict/slot`` if the new slot is taken.
+    func move(
+        jobID: String,
+        expected: JobStatus,
+        to slot: Slot,
+        holding windows: [TimeWindow],
+        status: JobStatus,
+        at: Date,
+        by: String
+    ) async throws -> Job?
+
+    /// The job's history, oldest first.
+    func history(jobID: String) async throws -> [JobEvent]
+
+    /// Keeps a delivery report whose message is not known yet.
+    func keepDeliveryReport(_ report: DeliveryReport) async throws
+    /// The report kept for `twilioSid`, removed; `nil` if none was kept.
+    func takeDeliveryReport(twilioSid: String) async throws -> DeliveryReport?
 
     /// Keeps a one-time code's record (its hash, never the code).
     func insertVerification(_ verification: CallerVerification) async throws
@@ -56,6 +86,13 @@ package protocol BookingStore: Sendable {
     /// Writes `message`'s delivery fields (status, Twilio SID, attempts, error, next attempt) if the stored status
     /// is still `expectedStatus` (compare-and-set); returns the stored message, or `nil` if it changed meanwhile.
     func updateOutboxMessage(_ message: OutboxMessage, expectedStatus: String) async throws -> OutboxMessage?
+}
+
+extension BookingStore {
+    /// Crews and trucks held on `date`, per window.
+    package func usage(on date: CalendarDate) async throws -> [TimeWindow: SlotUsage] {
+        try await usage(on: date, excluding: nil)
+    }
 }
 
 /// A slot with the crew and truck that will do it.

@@ -11,8 +11,27 @@ package enum TimeWindow: String, Sendable, CaseIterable, Codable, Comparable {
         }
     }
 
+    /// The hour (24-hour clock) the window starts.
+    package var startHour: Int {
+        switch self {
+        case .morning: 8
+        case .afternoon: 13
+        }
+    }
+
     package static func < (lhs: TimeWindow, rhs: TimeWindow) -> Bool {
         lhs == .morning && rhs == .afternoon
+    }
+}
+
+/// A window on a date.
+package struct DateWindow: Sendable, Equatable {
+    package var date: CalendarDate
+    package var window: TimeWindow
+
+    package init(date: CalendarDate, window: TimeWindow) {
+        self.date = date
+        self.window = window
     }
 }
 

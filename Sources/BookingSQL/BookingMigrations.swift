@@ -117,6 +117,65 @@ enum BookingMigrations {
                     """,
                 ]
             ),
+            (
+                5,
+                [
+                    // Capacity across windows (issue 15): one row per crew or truck, date and window a job holds —
+                    // every window its length covers, not only the one it starts in. The primary key is the rule.
+                    """
+                    CREATE TABLE IF NOT EXISTS resource_claims (
+                        resource_kind TEXT NOT NULL,
+                        resource_id TEXT NOT NULL,
+                        move_date TEXT NOT NULL,
+                        time_window TEXT NOT NULL,
+                        job_id TEXT NOT NULL REFERENCES jobs (id),
+                        PRIMARY KEY (resource_kind, resource_id, move_date, time_window)
+                    )
+                    """,
+                    "CREATE INDEX IF NOT EXISTS resource_claims_job ON resource_claims (job_id)",
+                    "CREATE INDEX IF NOT EXISTS resource_claims_date ON resource_claims (move_date)",
+                    // Jobs booked before hold the window they start in, as they did.
+                    """
+                    INSERT INTO resource_claims (resource_kind, resource_id, move_date, time_window, job_id)
+                    SELECT 'crew', crew_id, move_date, time_window, id FROM jobs WHERE status <> 'cancelled'
+                    """,
+                    """
+                    INSERT INTO resource_claims (resource_kind, resource_id, move_date, time_window, job_id)
+                    SELECT 'truck', truck_id, move_date, time_window, id FROM jobs WHERE status <> 'cancelled'
+                    """,
+                    // Every change of a job: who, when, from and to, why.
+                    """
+                    CREATE TABLE IF NOT EXISTS job_events (
+                        id TEXT PRIMARY KEY,
+                        job_id TEXT NOT NULL REFERENCES jobs (id),
+                        sequence INTEGER NOT NULL,
+                        at TEXT NOT NULL,
+                        by_whom TEXT NOT NULL,
+                        from_status TEXT,
+                        to_status TEXT NOT NULL,
+                        reason TEXT NOT NULL
+                    )
+                    """,
+                    "CREATE UNIQUE INDEX IF NOT EXISTS job_events_job ON job_events (job_id, sequence)",
+                    // Jobs booked before start their history with the booking; their later changes were not kept.
+                    """
+                    INSERT INTO job_events (id, job_id, sequence, at, by_whom, from_status, to_status, reason)
+                    SELECT 'booked-' || id, id, 1, created_at, COALESCE(call_sid, 'staff'), NULL, 'confirmed', 'booked'
+                    FROM jobs
+                    """,
+                    // Jobs a call made, for one booking per intent and for the end of the call.
+                    "CREATE INDEX IF NOT EXISTS jobs_call_intent ON jobs (call_sid, phone, move_date, time_window)",
+                    // A delivery report that came before its message's SID was saved, kept until it is.
+                    """
+                    CREATE TABLE IF NOT EXISTS delivery_reports (
+                        twilio_sid TEXT PRIMARY KEY,
+                        status TEXT NOT NULL,
+                        error TEXT,
+                        received_at TEXT NOT NULL
+                    )
+                    """,
+                ]
+            ),
         ]
     )
 }

@@ -8,10 +8,11 @@ import SQLiteKit
 
 /// The booking store over SQLKit: one code path for SQLite and PostgreSQL.
 ///
-/// Capacity is the database's job: partial unique indexes on (crew, date, window) and (truck, date, window) for
-/// every job that is not cancelled mean two callers racing for the last crew or truck cannot both insert. Every
-/// write is a single statement, so rescheduling (one `UPDATE` of the slot columns) claims the new slot and frees the
-/// old one atomically.
+/// Capacity is the database's job: `resource_claims` has one row per crew or truck, date and window a live job holds
+/// (every window its length covers), under a primary key, written in the same transaction as the job; so two
+/// callers racing for the last crew or truck, in one window or across windows, cannot both win. A reschedule frees
+/// the old claims and takes the new ones in one transaction; a cancel frees them. Every change of a job adds to its
+/// history (`job_events`) in the same transaction.
 package final class SQLBookingStore: BookingStore {
     package let storage: SQLStorage
     var database: any SQLDatabase { storage.database }
@@ -45,46 +46,134 @@ package final class SQLBookingStore: BookingStore {
         }
     }
 
-    package func usage(on date: CalendarDate) async throws -> [TimeWindow: SlotUsage] {
+    package func usage(on date: CalendarDate, excluding jobID: String?) async throws -> [TimeWindow: SlotUsage] {
         let rows = try await database.raw(
-            "SELECT crew_id, truck_id, time_window FROM jobs WHERE move_date = \(bind: date.iso) AND status <> 'cancelled'"
+            """
+            SELECT resource_kind, resource_id, time_window FROM resource_claims WHERE move_date = \(bind: date.iso)
+            AND job_id <> \(bind: jobID ?? "")
+            """
         ).all()
         var usage: [TimeWindow: SlotUsage] = [:]
         for row in rows {
             guard let window = TimeWindow(rawValue: try row.decode(column: "time_window", as: String.self)) else {
                 continue
             }
-            usage[window, default: SlotUsage()].crewIDs.insert(try row.decode(column: "crew_id", as: String.self))
-            usage[window, default: SlotUsage()].truckIDs.insert(try row.decode(column: "truck_id", as: String.self))
+            let id = try row.decode(column: "resource_id", as: String.self)
+            switch try row.decode(column: "resource_kind", as: String.self) {
+            case "crew": usage[window, default: SlotUsage()].crewIDs.insert(id)
+            case "truck": usage[window, default: SlotUsage()].truckIDs.insert(id)
+            default: continue
+            }
         }
         return usage
     }
 
-    package func insert(_ job: Job, idempotencyKey: String?) async throws -> Job {
+    package func insert(
+        _ job: Job,
+        holding windows: [TimeWindow],
+        idempotencyKey: String?
+    ) async throws -> (job: Job, created: Bool) {
+        let backend = storage.backend
         do {
-            try await database.raw(
-                """
-                INSERT INTO jobs (id, customer_name, phone, email, pickup_address, dropoff_address, move_date, time_window,
-                home_size, special_items, estimated_hours, crew_id, truck_id, crew_size, price_estimate_cents, status, notes,
-                call_sid, idempotency_key, created_at, updated_at) VALUES (\(bind: job.id), \(bind: job.customerName),
-                \(bind: job.phone), \(bind: job.email), \(bind: job.pickupAddress), \(bind: job.dropoffAddress),
-                \(bind: job.date.iso), \(bind: job.window.rawValue), \(bind: job.homeSize.rawValue), \(bind: job.specialItems),
-                \(bind: job.estimatedHours), \(bind: job.crewID), \(bind: job.truckID), \(bind: job.crewSize),
-                \(bind: job.priceEstimateCents), \(bind: job.status.rawValue), \(bind: job.notes), \(bind: job.callSid),
-                \(bind: idempotencyKey), \(bind: SQLTimestamp.text(job.createdAt)), \(bind: SQLTimestamp.text(job.updatedAt)))
-                """
-            ).run()
+            return try await storage.transaction { database in
+                if let callSid = job.callSid {
+                    if backend == .postgres {
+                        // One booking at a time per call, on every instance: a second attempt waits here until the
+                        // first has committed, and then finds its job.
+                        try await database.raw("SELECT pg_advisory_xact_lock(\(bind: Self.lockKey(callSid)))").run()
+                    }
+                    let existing = try await database.raw(
+                        """
+                        SELECT * FROM jobs WHERE call_sid = \(bind: callSid) AND phone = \(bind: job.phone)
+                        AND move_date = \(bind: job.date.iso) AND time_window = \(bind: job.window.rawValue)
+                        AND status <> 'cancelled' ORDER BY created_at LIMIT 1
+                        """
+                    ).first().map(Self.job(from:))
+                    if let existing { return (existing, false) }
+                }
+                try await database.raw(
+                    """
+                    INSERT INTO jobs (id, customer_name, phone, email, pickup_address, dropoff_address, move_date,
+                    time_window, home_size, special_items, estimated_hours, crew_id, truck_id, crew_size,
+                    price_estimate_cents, status, notes, call_sid, idempotency_key, created_at, updated_at, updated_by)
+                    VALUES (\(bind: job.id), \(bind: job.customerName), \(bind: job.phone), \(bind: job.email),
+                    \(bind: job.pickupAddress), \(bind: job.dropoffAddress), \(bind: job.date.iso),
+                    \(bind: job.window.rawValue), \(bind: job.homeSize.rawValue), \(bind: job.specialItems),
+                    \(bind: job.estimatedHours), \(bind: job.crewID), \(bind: job.truckID), \(bind: job.crewSize),
+                    \(bind: job.priceEstimateCents), \(bind: job.status.rawValue), \(bind: job.notes), \(bind: job.callSid),
+                    \(bind: idempotencyKey), \(bind: SQLTimestamp.text(job.createdAt)),
+                    \(bind: SQLTimestamp.text(job.updatedAt)), \(bind: job.updatedBy))
+                    """
+                ).run()
+                try await Self.hold(job, windows: windows, on: database)
+                try await Self.record(
+                    JobEvent(
+                        at: job.createdAt,
+                        by: job.updatedBy ?? job.callSid ?? "staff",
+                        from: nil,
+                        to: job.status,
+                        reason: "booked for " + Self.spoken(windows, on: job.date)
+                    ),
+                    jobID: job.id,
+                    on: database
+                )
+                return (job, true)
+            }
         } catch {
             guard let conflict = Self.conflict(in: error) else { throw error }
             guard conflict == .unidentified else { throw conflict }
-            // The database did not say which constraint: the rows say it.
+            // The database did not say which constraint: the rows say it (the transaction is over by now).
             if let idempotencyKey, try await self.job(idempotencyKey: idempotencyKey) != nil {
                 throw StoreConflict.idempotencyKey
             }
             if try await self.job(id: job.id) != nil { throw StoreConflict.jobID }
             throw StoreConflict.slot
         }
-        return job
+    }
+
+    /// Holds `job`'s crew and truck for `windows` of its date: one statement, so all or none.
+    private static func hold(_ job: Job, windows: [TimeWindow], on database: any SQLDatabase) async throws {
+        let insert = database.insert(into: "resource_claims")
+            .columns("resource_kind", "resource_id", "move_date", "time_window", "job_id")
+        for window in windows {
+            for (kind, id) in [("crew", job.crewID), ("truck", job.truckID)] {
+                insert.values(
+                    SQLBind(kind),
+                    SQLBind(id),
+                    SQLBind(job.date.iso),
+                    SQLBind(window.rawValue),
+                    SQLBind(job.id)
+                )
+            }
+        }
+        try await insert.run()
+    }
+
+    /// Adds `event` after the job's last one (the job's row is locked by the transaction's write to it).
+    private static func record(_ event: JobEvent, jobID: String, on database: any SQLDatabase) async throws {
+        try await database.raw(
+            """
+            INSERT INTO job_events (id, job_id, sequence, at, by_whom, from_status, to_status, reason)
+            SELECT \(bind: UUID().uuidString.lowercased()), \(bind: jobID), COALESCE(MAX(sequence), 0) + 1,
+            \(bind: SQLTimestamp.text(event.at)), \(bind: event.by), \(bind: event.from?.rawValue),
+            \(bind: event.to.rawValue), \(bind: event.reason) FROM job_events WHERE job_id = \(bind: jobID)
+            """
+        ).run()
+    }
+
+    /// "the morning and afternoon of Friday, December 4".
+    private static func spoken(_ windows: [TimeWindow], on date: CalendarDate) -> String {
+        "the " + windows.map(\.rawValue).joined(separator: " and ") + " of " + date.spoken
+    }
+
+    /// A call's advisory lock key (FNV-1a of its SID).
+    private static func lockKey(_ text: String) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return Int64(bitPattern: hash)
     }
 
     package func job(id: String) async throws -> Job? {
@@ -101,6 +190,11 @@ package final class SQLBookingStore: BookingStore {
             .all().map(Self.job(from:))
     }
 
+    package func jobs(callSid: String) async throws -> [Job] {
+        try await database.raw("SELECT * FROM jobs WHERE call_sid = \(bind: callSid) ORDER BY created_at, id")
+            .all().map(Self.job(from:))
+    }
+
     package func updateStatus(
         jobID: String,
         expected: JobStatus,
@@ -108,27 +202,108 @@ package final class SQLBookingStore: BookingStore {
         at: Date,
         by: String
     ) async throws -> Job? {
-        try await database.raw(
-            """
-            UPDATE jobs SET status = \(bind: status.rawValue), updated_at = \(bind: SQLTimestamp.text(at)),
-            updated_by = \(bind: by) WHERE id = \(bind: jobID) AND status = \(bind: expected.rawValue) RETURNING *
-            """
-        ).first().map(Self.job(from:))
+        try await storage.transaction { database in
+            guard
+                let updated = try await database.raw(
+                    """
+                    UPDATE jobs SET status = \(bind: status.rawValue), updated_at = \(bind: SQLTimestamp.text(at)),
+                    updated_by = \(bind: by) WHERE id = \(bind: jobID) AND status = \(bind: expected.rawValue)
+                    RETURNING *
+                    """
+                ).first().map(Self.job(from:))
+            else { return nil }
+            if status == .cancelled {
+                try await database.raw("DELETE FROM resource_claims WHERE job_id = \(bind: jobID)").run()
+            }
+            try await Self.record(
+                JobEvent(at: at, by: by, from: expected, to: status, reason: status.spoken),
+                jobID: jobID,
+                on: database
+            )
+            return updated
+        }
     }
 
-    package func move(jobID: String, to slot: Slot, status: JobStatus, at: Date, by: String) async throws -> Job? {
+    package func move(
+        jobID: String,
+        expected: JobStatus,
+        to slot: Slot,
+        holding windows: [TimeWindow],
+        status: JobStatus,
+        at: Date,
+        by: String
+    ) async throws -> Job? {
         do {
-            return try await database.raw(
-                """
-                UPDATE jobs SET move_date = \(bind: slot.date.iso), time_window = \(bind: slot.window.rawValue),
-                crew_id = \(bind: slot.crewID), truck_id = \(bind: slot.truckID), status = \(bind: status.rawValue),
-                updated_at = \(bind: SQLTimestamp.text(at)), updated_by = \(bind: by) WHERE id = \(bind: jobID)
-                RETURNING *
-                """
-            ).first().map(Self.job(from:))
+            return try await storage.transaction { database in
+                // Only while the job still has the status it was read with: a cancel at the same moment wins.
+                guard
+                    let moved = try await database.raw(
+                        """
+                        UPDATE jobs SET move_date = \(bind: slot.date.iso), time_window = \(bind: slot.window.rawValue),
+                        crew_id = \(bind: slot.crewID), truck_id = \(bind: slot.truckID), status = \(bind: status.rawValue),
+                        updated_at = \(bind: SQLTimestamp.text(at)), updated_by = \(bind: by)
+                        WHERE id = \(bind: jobID) AND status = \(bind: expected.rawValue) RETURNING *
+                        """
+                    ).first().map(Self.job(from:))
+                else { return nil }
+                try await database.raw("DELETE FROM resource_claims WHERE job_id = \(bind: jobID)").run()
+                try await Self.hold(moved, windows: windows, on: database)
+                try await Self.record(
+                    JobEvent(
+                        at: at,
+                        by: by,
+                        from: expected,
+                        to: status,
+                        reason: "moved to " + Self.spoken(windows, on: slot.date)
+                    ),
+                    jobID: jobID,
+                    on: database
+                )
+                return moved
+            }
         } catch {
             throw Self.conflict(in: error, unidentified: .slot) ?? error
         }
+    }
+
+    package func history(jobID: String) async throws -> [JobEvent] {
+        try await database.raw("SELECT * FROM job_events WHERE job_id = \(bind: jobID) ORDER BY sequence").all().map {
+            row in
+            let from = try row.decode(column: "from_status", as: String?.self)
+            guard let to = JobStatus(rawValue: try row.decode(column: "to_status", as: String.self)) else {
+                throw BookingError.storageFailure("a job event with an unknown status")
+            }
+            return JobEvent(
+                at: try SQLTimestamp.date(row.decode(column: "at", as: String.self)),
+                by: try row.decode(column: "by_whom", as: String.self),
+                from: from.flatMap(JobStatus.init(rawValue:)),
+                to: to,
+                reason: try row.decode(column: "reason", as: String.self)
+            )
+        }
+    }
+
+    package func keepDeliveryReport(_ report: DeliveryReport) async throws {
+        try await database.raw(
+            """
+            INSERT INTO delivery_reports (twilio_sid, status, error, received_at) VALUES (\(bind: report.twilioSid),
+            \(bind: report.status), \(bind: report.error), \(bind: SQLTimestamp.text(report.receivedAt)))
+            ON CONFLICT (twilio_sid) DO UPDATE SET status = excluded.status, error = excluded.error,
+            received_at = excluded.received_at
+            """
+        ).run()
+    }
+
+    package func takeDeliveryReport(twilioSid: String) async throws -> DeliveryReport? {
+        try await database.raw("DELETE FROM delivery_reports WHERE twilio_sid = \(bind: twilioSid) RETURNING *").first()
+            .map { row in
+                DeliveryReport(
+                    twilioSid: try row.decode(column: "twilio_sid", as: String.self),
+                    status: try row.decode(column: "status", as: String.self),
+                    error: try row.decode(column: "error", as: String?.self),
+                    receivedAt: try SQLTimestamp.date(row.decode(column: "received_at", as: String.self))
+                )
+            }
     }
 
     package func latestOutboxMessage(jobID: String, kind: String) async throws -> OutboxMessage? {
@@ -351,7 +526,7 @@ package final class SQLBookingStore: BookingStore {
             return nil
         }
         if detail.contains("idempotency") { return .idempotencyKey }
-        if detail.contains("crew") || detail.contains("truck") { return .slot }
+        if detail.contains("crew") || detail.contains("truck") || detail.contains("resource_claims") { return .slot }
         if detail.contains("outbox") { return .outbox }
         if detail.contains("jobs_pkey") || detail.contains("jobs.id") { return .jobID }
         return .unidentified

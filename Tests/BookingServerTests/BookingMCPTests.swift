@@ -230,7 +230,9 @@ struct BookingMCPTests {
                             "idempotency_key": .string(modelKey),
                         ],
                         meta: Metadata(additionalFields: [
-                            "idempotencyKey": .string(metaKey), "callerNumber": "+14155550123", "callSid": "CA9",
+                            "idempotencyKey": .string(metaKey), "callerNumber": "+14155550123",
+                            // The call is the key's prefix, as the voice server writes it.
+                            "callSid": .string(String(metaKey.prefix { $0 != ":" })),
                         ])
                     )
                 )

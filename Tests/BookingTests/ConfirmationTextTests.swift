@@ -7,8 +7,13 @@ import Testing
 struct ConfirmationTextTests {
     struct NoStore: BookingStore {
         func prepare(crews: [Crew], trucks: [Truck]) async throws {}
-        func usage(on date: CalendarDate) async throws -> [TimeWindow: SlotUsage] { [:] }
-        func insert(_ job: Job, idempotencyKey: String?) async throws -> Job { job }
+        func usage(on date: CalendarDate, excluding jobID: String?) async throws -> [TimeWindow: SlotUsage] { [:] }
+        func insert(
+            _ job: Job,
+            holding windows: [TimeWindow],
+            idempotencyKey: String?
+        ) async throws -> (job: Job, created: Bool) { (job, true) }
+        func jobs(callSid: String) async throws -> [Job] { [] }
         func job(id: String) async throws -> Job? { nil }
         func job(idempotencyKey: String) async throws -> Job? { nil }
         func jobs(phone: String) async throws -> [Job] { [] }
@@ -19,7 +24,18 @@ struct ConfirmationTextTests {
             at: Date,
             by: String
         ) async throws -> Job? { nil }
-        func move(jobID: String, to slot: Slot, status: JobStatus, at: Date, by: String) async throws -> Job? { nil }
+        func move(
+            jobID: String,
+            expected: JobStatus,
+            to slot: Slot,
+            holding windows: [TimeWindow],
+            status: JobStatus,
+            at: Date,
+            by: String
+        ) async throws -> Job? { nil }
+        func history(jobID: String) async throws -> [JobEvent] { [] }
+        func keepDeliveryReport(_ report: DeliveryReport) async throws {}
+        func takeDeliveryReport(twilioSid: String) async throws -> DeliveryReport? { nil }
         func insertVerification(_ verification: CallerVerification) async throws {}
         func latestVerification(jobID: String, callSid: String) async throws -> CallerVerification? { nil }
         func updateVerification(_ verification: CallerVerification) async throws {}
