@@ -75,6 +75,7 @@ let package = Package(
         .target(
             name: "CallBridge",
             dependencies: [
+                "AsyncDeadline",
                 "TwilioMedia",
                 "RealtimeAPI",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -249,6 +250,7 @@ let package = Package(
         .target(
             name: "VoiceServer",
             dependencies: [
+                "Booking",
                 "UpgradeRefusals",
                 "TwilioMedia",
                 "RealtimeAPI",

@@ -8,6 +8,8 @@ package struct BookingService: Sendable {
     /// Sends a confirmation as soon as it is written; `nil` leaves it in the outbox for a sender to find.
     package let delivery: (any MessageDelivery)?
     let now: @Sendable () -> Date
+    /// Bookings each call has under way here, which the end of the call waits for.
+    private let inProgress = BookingsInProgress()
 
     package init(
         store: any BookingStore,
@@ -193,8 +195,13 @@ package struct BookingService: Sendable {
         }
     }
 
-    /// Books a move. With an idempotency key already used, returns that job (`created` false) and books nothing.
+    /// Books a move. With an idempotency key already used, returns that job (`created` false) and books nothing;
+    /// likewise for a second attempt in the same call for the same phone, date and window.
     package func createBooking(_ request: BookingRequest) async throws -> (job: Job, created: Bool) {
+        try await inProgress.running(for: request.callSid) { try await book(request) }
+    }
+
+    private func book(_ request: BookingRequest) async throws -> (job: Job, created: Bool) {
         if let key = request.idempotencyKey, let existing = try await store.job(idempotencyKey: key) {
             return (existing, false)
         }
@@ -376,6 +383,27 @@ package struct BookingService: Sendable {
             }
         }
         throw BookingError.slotTaken(date, window)
+    }
+
+    // MARK: The end of a call
+
+    /// The call `callSid` has ended: every live booking it made gets its confirmation queued if it has none (the
+    /// tool's answer may have been lost to a hang-up or a deadline before the assistant asked for one). Returns the
+    /// jobs, and how many confirmations were queued now.
+    package func finishCall(callSid: String) async throws -> (jobs: [Job], queued: Int) {
+        // A booking the caller hung up on may still be being written.
+        await inProgress.waitUntilDone(callSid)
+        let jobs = try await store.jobs(callSid: callSid).filter { $0.status != .cancelled }
+        var queued = 0
+        for job in jobs where try await store.latestOutboxMessage(jobID: job.id, kind: Self.confirmationKind) == nil {
+            // To the booking's own phone, as the office would send it; the country rules still apply.
+            do {
+                if try await confirmation(jobID: job.id, resend: false, for: .staff).created { queued += 1 }
+            } catch is BookingError {
+                continue
+            }
+        }
+        return (jobs, queued)
     }
 
     // MARK: Confirmation

@@ -160,5 +160,16 @@ package enum BookingToolDefinitions {
             ],
             annotations: .init(readOnlyHint: false, destructiveHint: false, idempotentHint: false)
         ),
+        Tool(
+            name: finishCall,
+            description: """
+                For the voice server, not the assistant: the call in _meta.callSid has ended. Queues the confirmation                 of every booking the call made that has none (its answer may have been lost to a hang-up or a                 deadline), and returns the jobs the call booked.
+                """,
+            inputSchema: ["type": "object", "properties": [:]],
+            annotations: .init(readOnlyHint: false, destructiveHint: false, idempotentHint: true)
+        ),
     ]
+
+    /// The tool the voice server calls when a call ends; never offered to the assistant.
+    package static let finishCall = "finish_call"
 }

@@ -18,7 +18,13 @@ package struct BookingToolbox: Sendable {
 
     package var tools: [Tool] { BookingToolDefinitions.all }
 
+    /// Runs a tool call to its end even if whoever asked stops waiting (a deadline, a hang-up): a booking half made
+    /// is worse than one made late, which the call's retry or its end then finds.
     package func call(_ parameters: CallTool.Parameters) async -> CallTool.Result {
+        await Task { await self.run(parameters) }.value
+    }
+
+    private func run(_ parameters: CallTool.Parameters) async -> CallTool.Result {
         let arguments = Arguments(values: parameters.arguments ?? [:])
         do {
             let result: Value
@@ -35,6 +41,7 @@ package struct BookingToolbox: Sendable {
             case "get_job_details": result = try await jobDetails(arguments, for: requester)
             case "send_verification_code": result = try await sendVerificationCode(arguments, for: requester)
             case "check_verification_code": result = try await checkVerificationCode(arguments, for: requester)
+            case BookingToolDefinitions.finishCall: result = try await finishCall(for: requester)
             default:
                 throw BookingError.invalidArgument(field: "tool", reason: "there is no tool called \(parameters.name)")
             }
@@ -62,7 +69,18 @@ package struct BookingToolbox: Sendable {
         let free = availability.windows.filter(\.available).map(\.window)
         var say = "\(availability.date.spoken): "
         say +=
-            free.isEmpty ? "fully booked." : "the " + free.map(\.spoken).joined(separator: " and the ") + " are free."
+            free.isEmpty
+            ? "nothing can be booked." : "the " + free.map(\.spoken).joined(separator: " and the ") + " are free."
+        for window in availability.windows {
+            switch window.unavailable {
+            case .tooSoon?: say += " The \(window.window.rawValue) is too soon to book."
+            case .tooLong?: say += " A move that size is too long to start in the \(window.window.rawValue)."
+            case .taken?, nil: break
+            }
+        }
+        if free.isEmpty, let homeSize, let next = try await service.firstBookableWindow(for: homeSize) {
+            say += " The first time we can book is the \(next.window.spoken) on \(next.date.spoken)."
+        }
         var result: [String: Value] = [
             "date": .string(availability.date.iso),
             "weekday": .string(availability.date.weekday.name),
@@ -72,6 +90,8 @@ package struct BookingToolbox: Sendable {
                     [
                         "window": .string($0.window.rawValue), "label": .string($0.window.spoken),
                         "available": .bool($0.available),
+                        "unavailable_because": $0.unavailable.map { .string($0.rawValue) } ?? .null,
+                        "holds_windows": .array($0.holds.map { .string($0.rawValue) }),
                     ]
                 }
             ),
@@ -209,13 +229,46 @@ package struct BookingToolbox: Sendable {
         } else {
             jobs = try await service.jobs(phone: arguments.optionalText("phone"), for: requester)
         }
-        let say =
-            jobs.isEmpty
-            ? "There are no bookings for that number."
-            : jobs.map { "Job \($0.id): \($0.date.spoken), \($0.window.rawValue), \($0.status.spoken)." }.joined(
-                separator: " "
+        var summaries: [Value] = []
+        var lines: [String] = []
+        for job in jobs {
+            let history = try await service.store.history(jobID: job.id)
+            var summary = Self.summary(of: job)
+            summary["booked_at"] = history.first.map { .string(SpokenTime.iso($0.at)) } ?? .null
+            summary["last_changed_at"] = .string(SpokenTime.iso(history.last?.at ?? job.updatedAt))
+            summary["history"] = .array(
+                history.map { event in
+                    [
+                        "at": .string(SpokenTime.iso(event.at)), "by": .string(event.by),
+                        "from": event.from.map { .string($0.rawValue) } ?? .null, "to": .string(event.to.rawValue),
+                        "what": .string(event.reason),
+                    ]
+                }
             )
-        return ["jobs": .array(jobs.map { .object(Self.summary(of: $0)) }), "say": .string(say)]
+            summaries.append(.object(summary))
+            var line = "Job \(job.id): \(job.date.spoken), \(job.window.rawValue), \(job.status.spoken)."
+            if let booked = history.first {
+                line += " Booked \(SpokenTime.spoken(booked.at, in: service.policy.timeZone))"
+                if let last = history.last, history.count > 1 {
+                    line += "; last changed \(SpokenTime.spoken(last.at, in: service.policy.timeZone)) (\(last.reason))"
+                }
+                line += "."
+            }
+            lines.append(line)
+        }
+        let say = jobs.isEmpty ? "There are no bookings for that number." : lines.joined(separator: " ")
+        return ["jobs": .array(summaries), "say": .string(say)]
+    }
+
+    private func finishCall(for requester: Requester) async throws -> Value {
+        guard case .caller(let caller) = requester else {
+            throw BookingError.invalidArgument(field: "call", reason: "finish_call needs the call in _meta.callSid")
+        }
+        let finished = try await service.finishCall(callSid: caller.callSid)
+        return [
+            "booked_job_ids": .array(finished.jobs.map { .string($0.id) }),
+            "confirmations_queued": .int(finished.queued),
+        ]
     }
 
     private func sendVerificationCode(_ arguments: Arguments, for requester: Requester) async throws -> Value {

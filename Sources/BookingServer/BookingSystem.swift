@@ -23,11 +23,13 @@ package struct BookingSystem: Sendable {
     ///   - policy: replaces the configured fleet and rules (the benchmark uses a large fleet).
     ///   - secrets: where the texts' Twilio auth token is read at each send (reloaded on `SIGHUP`); without it, the
     ///     token read at start is used.
+    ///   - wrapServiceStore: wraps the store the tools' service uses (tests slow it down).
     package init(
         configuration: BookingServerConfiguration,
         storage: SQLStorage,
         policy: BookingPolicy? = nil,
         secrets: SecretStore? = nil,
+        wrapServiceStore: @Sendable (any BookingStore) -> any BookingStore = { $0 },
         logger: Logger
     ) {
         let store = SQLBookingStore(storage: storage, logger: logger)
@@ -43,7 +45,7 @@ package struct BookingSystem: Sendable {
             logger: logger
         )
         let service = BookingService(
-            store: store,
+            store: wrapServiceStore(store),
             policy: policy,
             businessName: configuration.businessName,
             delivery: sender

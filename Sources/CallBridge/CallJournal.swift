@@ -20,6 +20,9 @@ package enum CallJournalEntry: Sendable, Equatable {
     case tool(name: String, milliseconds: Int, outcome: ToolRunner.Outcome)
     /// The Realtime session was replaced by a new one, the conversation restored there.
     case sessionReplaced(SessionReplacement)
+    /// When the call ended, the booking system said the call booked this job (its tool's answer may have been
+    /// lost to a deadline or a hang-up).
+    case jobBooked(String)
     /// Why the call could not be served, before it ends as ``CallEnding/failed``.
     case failed(reason: String)
     /// The session is over, and this is how.

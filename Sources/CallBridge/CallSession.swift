@@ -1,3 +1,4 @@
+import AsyncDeadline
 import CoreMetrics
 import Foundation
 import Logging
@@ -206,7 +207,14 @@ package final class CallSession: Sendable {
         // and the call's task waits for the record to be whole only after that.
         let journal = call?.journal
         if let call {
-            if let journal { await Task { await journal.record(.ended(ending)) }.value }
+            // Bounded: a booking system that does not answer does not hold the line.
+            let booked = await Task { await self.finishWithTools(call) }.value
+            if let journal {
+                await Task {
+                    for jobID in booked { await journal.record(.jobBooked(jobID)) }
+                    await journal.record(.ended(ending))
+                }.value
+            }
             await host.callEnded(call.start)
         }
         if let fault {
@@ -215,6 +223,23 @@ package final class CallSession: Sendable {
         }
         await closeTwilio()
         await Task { await journal?.flush() }.value
+    }
+
+    /// How long the end of the call waits for the tools to finish what it left undone.
+    static let finishDeadline: Duration = .seconds(5)
+
+    /// Tells the tools the call is over, waiting up to ``finishDeadline`` for the jobs the call booked (what the
+    /// tools do meanwhile, such as queueing a confirmation, goes on past it).
+    private func finishWithTools(_ call: StartedCall) async -> [String] {
+        let tools = self.tools
+        let finished = await Deadline.run(Self.finishDeadline, overrun: .letRun) {
+            await tools.callEnded(callSid: call.start.callSid, callerNumber: call.callerNumber)
+        }
+        guard case .success(let booked)? = finished else {
+            call.logger.warning("The booking system did not finish the call in time")
+            return []
+        }
+        return booked
     }
 
     /// Ends the call for `ending`, unless it is already ending. With `closingTwilio`, the media stream is closed

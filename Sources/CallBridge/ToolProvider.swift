@@ -7,10 +7,18 @@ package protocol ToolProvider: Sendable {
     /// Runs one tool call and returns what the model reads, with what the call did as data. A thrown ``ToolError``
     /// carries a sentence the assistant can say; any other error becomes a generic apology.
     func call(_ call: ToolCall) async throws -> ToolResult
+    /// The call is over: the provider finishes what the call left undone (a booking whose confirmation was never
+    /// asked for) and says which jobs the call booked, so its outcome is right even if a tool's answer was lost.
+    func callEnded(callSid: String, callerNumber: String?) async -> [String]
 }
 
 /// A tool call's answer: the text the model reads, and what the call did, as data. Call records and metrics read
 /// ``effects``; nothing reads a tool's name or parses its text to learn what happened (issue 12).
+extension ToolProvider {
+    /// Providers with nothing to finish book nothing behind the call's back.
+    package func callEnded(callSid: String, callerNumber: String?) async -> [String] { [] }
+}
+
 package struct ToolResult: Sendable, Equatable {
     /// The `function_call_output` text, usually JSON.
     package var output: String

@@ -34,6 +34,9 @@ package actor MCPToolGateway: ToolProvider {
     private let makeTransport: TransportFactory
     private let fallbackTools: [ToolDefinition]
     private let readEffects: EffectReader
+    /// The server's tool for the end of a call (`finish_call`): called by ``callEnded(callSid:callerNumber:)``,
+    /// never offered to the assistant nor run for it.
+    private let callEndTool: String?
     private let options: Options
     private let logger: Logger
 
@@ -71,6 +74,7 @@ package actor MCPToolGateway: ToolProvider {
         serverName: String,
         fallbackTools: [ToolDefinition] = [],
         effects: @escaping EffectReader = { _, _ in [] },
+        callEndTool: String? = nil,
         options: Options = Options(),
         logger: Logger,
         makeTransport: @escaping TransportFactory
@@ -79,6 +83,7 @@ package actor MCPToolGateway: ToolProvider {
         self.makeTransport = makeTransport
         self.fallbackTools = fallbackTools
         self.readEffects = effects
+        self.callEndTool = callEndTool
         self.options = options
         var logger = logger
         logger[metadataKey: "mcp_server"] = "\(serverName)"
@@ -123,6 +128,10 @@ package actor MCPToolGateway: ToolProvider {
     // MARK: ToolProvider
 
     package func tools() async throws -> [ToolDefinition] {
+        try await listedTools().filter { $0.name != callEndTool }
+    }
+
+    private func listedTools() async throws -> [ToolDefinition] {
         if let catalog { return catalog.definitions }
         // A server known to be down does not hold up the start of a call; one being connected to for the first time
         // does (the attempt is shared, and bounded by the connect timeout).
@@ -140,6 +149,35 @@ package actor MCPToolGateway: ToolProvider {
     }
 
     package func call(_ call: ToolCall) async throws -> ToolResult {
+        guard call.name != callEndTool else { throw ToolError("There is no tool called \(call.name).") }
+        return try await send(call)
+    }
+
+    /// The call is over: the server's end-of-call tool finishes what the call left undone and names the jobs it
+    /// booked (`booked_job_ids`). Nothing when the server has no such tool, or cannot be reached (logged).
+    package func callEnded(callSid: String, callerNumber: String?) async -> [String] {
+        guard let callEndTool, (try? await listedTools())?.contains(where: { $0.name == callEndTool }) == true else {
+            return []
+        }
+        let call = ToolCall(
+            name: callEndTool,
+            arguments: "{}",
+            callID: "call_end",
+            callSid: callSid,
+            callerNumber: callerNumber,
+            callerNumberVerified: false
+        )
+        do {
+            let result = try await send(call)
+            let decoded = try JSONDecoder().decode(JSONValue.self, from: Data(result.output.utf8))
+            return decoded["booked_job_ids"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        } catch {
+            logger.warning("The end of the call was not passed on", metadata: ["reason": "\(error)"])
+            return []
+        }
+    }
+
+    private func send(_ call: ToolCall) async throws -> ToolResult {
         let arguments = try Self.arguments(of: call)
         let readOnly = catalog?.readOnly.contains(call.name) == true
         var meta: [String: Value] = ["callSid": .string(call.callSid)]

@@ -1,3 +1,4 @@
+import Booking
 import BookingMCP
 import BookingServer
 import CallBridge
@@ -40,6 +41,8 @@ package struct VoiceApplication: Sendable {
         package var onServerRunning: @Sendable (any Channel) async -> Void = { _ in }
         /// Wraps the store the calls' journals write to (tests slow it down).
         package var journalStore: @Sendable (any CallRecordStore) -> any CallRecordStore = { $0 }
+        /// Wraps the store the embedded booking system's tools use (tests slow it down).
+        package var bookingStore: @Sendable (any BookingStore) -> any BookingStore = { $0 }
         /// How calls retry the Realtime service (tests shorten it).
         package var realtimeRetryPolicy = RealtimeRetryPolicy.standard
 
@@ -100,6 +103,7 @@ package struct VoiceApplication: Sendable {
                 configuration: configuration.booking,
                 storage: storage,
                 secrets: secrets,
+                wrapServiceStore: overrides.bookingStore,
                 logger: logger
             )
         }

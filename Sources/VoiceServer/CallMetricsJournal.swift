@@ -22,7 +22,7 @@ final class CallMetricsJournal: CallJournal {
             metrics.used(usage, costMicroDollars: prices.estimate(usage))
         case .ended(let ending):
             metrics.callEnded(outcomes.outcome(of: ending).outcome)
-        case .callerSaid, .assistantSaid, .sessionReplaced, .failed:
+        case .callerSaid, .assistantSaid, .sessionReplaced, .failed, .jobBooked:
             break
         }
     }

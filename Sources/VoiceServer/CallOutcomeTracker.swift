@@ -9,8 +9,16 @@ final class CallOutcomeTracker: Sendable {
 
     /// Notes a booking made on the call.
     func observe(_ entry: CallJournalEntry) {
-        guard case .tool(_, _, .succeeded(let result)) = entry, let jobID = result.bookedJobID else { return }
-        bookedJobID.withLock { $0 = jobID }
+        switch entry {
+        case .tool(_, _, .succeeded(let result)):
+            guard let jobID = result.bookedJobID else { return }
+            bookedJobID.withLock { $0 = jobID }
+        case .jobBooked(let jobID):
+            // What the booking system said at the end of the call; a job a tool's answer named stays.
+            bookedJobID.withLock { $0 = $0 ?? jobID }
+        default:
+            return
+        }
     }
 
     func outcome(of ending: CallEnding) -> (outcome: CallOutcome, jobID: String?) {

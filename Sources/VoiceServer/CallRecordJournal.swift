@@ -54,6 +54,9 @@ final class CallRecordJournal: CallJournal {
             event = .tool(name: name, latencyMilliseconds: milliseconds, ok: ok)
         case .failed(let reason):
             event = .failure(reason)
+        case .jobBooked:
+            // It reaches the record with the outcome.
+            return
         case .sessionReplaced(let why):
             event = .sessionReplaced(why.rawValue)
         case .ended(let ending):

@@ -23,6 +23,7 @@ extension MCPToolGateway {
             serverName: shownURL?.string ?? "remote",
             fallbackTools: BookingToolDefinitions.all.map(ToolDefinition.init(mcpTool:)),
             effects: bookingEffects,
+            callEndTool: BookingToolDefinitions.finishCall,
             logger: logger
         ) {
             StreamableHTTPClientTransport(endpoint: url, bearerToken: token(), logger: logger)
@@ -32,7 +33,12 @@ extension MCPToolGateway {
     /// The booking system embedded in this process, reached through an in-memory MCP connection: the same
     /// protocol as a remote server, without a network hop or a token.
     package static func embedded(_ bookingSystem: BookingSystem, logger: Logger) -> MCPToolGateway {
-        MCPToolGateway(serverName: "embedded", effects: bookingEffects, logger: logger) {
+        MCPToolGateway(
+            serverName: "embedded",
+            effects: bookingEffects,
+            callEndTool: BookingToolDefinitions.finishCall,
+            logger: logger
+        ) {
             try await bookingSystem.inMemoryTransport()
         }
     }

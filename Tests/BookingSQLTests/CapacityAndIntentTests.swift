@@ -131,7 +131,7 @@ extension BookingStoreTests {
             let policy = BookingPolicy.standard()
             let store = SQLBookingStore(storage: storage, logger: TestDatabase.quietLogger)
             try await store.prepare(crews: policy.crews, trucks: policy.trucks)
-            let slow = SlowInsertStore(base: store, delay: .milliseconds(800))
+            let slow = SlowBookingStore(base: store, insertDelay: .milliseconds(800))
             let service = BookingService(store: slow, policy: policy, businessName: "NYC Quick Movers") {
                 Self.now
             }
@@ -179,96 +179,5 @@ extension BookingStoreTests {
             #expect(history.first?.reason == "booked for the morning and afternoon of Friday, December 4, 2026")
             #expect(history[1].reason == "moved to the morning and afternoon of Monday, December 7, 2026")
         }
-    }
-}
-
-/// A store whose inserts wait before they reach the database: a slow or distant database.
-struct SlowInsertStore: BookingStore {
-    let base: SQLBookingStore
-    let delay: Duration
-
-    func insert(
-        _ job: Job,
-        holding windows: [TimeWindow],
-        idempotencyKey: String?
-    ) async throws -> (job: Job, created: Bool) {
-        try await Task.sleep(for: delay)
-        return try await base.insert(job, holding: windows, idempotencyKey: idempotencyKey)
-    }
-
-    func prepare(crews: [Crew], trucks: [Truck]) async throws { try await base.prepare(crews: crews, trucks: trucks) }
-    func usage(on date: CalendarDate, excluding jobID: String?) async throws -> [TimeWindow: SlotUsage] {
-        try await base.usage(on: date, excluding: jobID)
-    }
-    func job(id: String) async throws -> Job? { try await base.job(id: id) }
-    func job(idempotencyKey: String) async throws -> Job? { try await base.job(idempotencyKey: idempotencyKey) }
-    func jobs(phone: String) async throws -> [Job] { try await base.jobs(phone: phone) }
-    func jobs(callSid: String) async throws -> [Job] { try await base.jobs(callSid: callSid) }
-    func updateStatus(
-        jobID: String,
-        expected: JobStatus,
-        to status: JobStatus,
-        at: Date,
-        by: String
-    ) async throws
-        -> Job?
-    { try await base.updateStatus(jobID: jobID, expected: expected, to: status, at: at, by: by) }
-    func move(
-        jobID: String,
-        expected: JobStatus,
-        to slot: Slot,
-        holding windows: [TimeWindow],
-        status: JobStatus,
-        at: Date,
-        by: String
-    ) async throws -> Job? {
-        try await base.move(
-            jobID: jobID,
-            expected: expected,
-            to: slot,
-            holding: windows,
-            status: status,
-            at: at,
-            by: by
-        )
-    }
-    func history(jobID: String) async throws -> [JobEvent] { try await base.history(jobID: jobID) }
-    func keepDeliveryReport(_ report: DeliveryReport) async throws { try await base.keepDeliveryReport(report) }
-    func takeDeliveryReport(twilioSid: String) async throws -> DeliveryReport? {
-        try await base.takeDeliveryReport(twilioSid: twilioSid)
-    }
-    func insertVerification(_ verification: CallerVerification) async throws {
-        try await base.insertVerification(verification)
-    }
-    func latestVerification(jobID: String, callSid: String) async throws -> CallerVerification? {
-        try await base.latestVerification(jobID: jobID, callSid: callSid)
-    }
-    func updateVerification(_ verification: CallerVerification) async throws {
-        try await base.updateVerification(verification)
-    }
-    func isVerified(jobID: String, callSid: String) async throws -> Bool {
-        try await base.isVerified(jobID: jobID, callSid: callSid)
-    }
-    func textCount(jobID: String, since: Date) async throws -> Int {
-        try await base.textCount(jobID: jobID, since: since)
-    }
-    func textCount(requestedBy: String, since: Date) async throws -> Int {
-        try await base.textCount(requestedBy: requestedBy, since: since)
-    }
-    func latestOutboxMessage(jobID: String, kind: String) async throws -> OutboxMessage? {
-        try await base.latestOutboxMessage(jobID: jobID, kind: kind)
-    }
-    func insertOutboxMessage(_ message: OutboxMessage) async throws -> OutboxMessage {
-        try await base.insertOutboxMessage(message)
-    }
-    func outboxMessage(id: String) async throws -> OutboxMessage? { try await base.outboxMessage(id: id) }
-    func outboxMessage(twilioSid: String) async throws -> OutboxMessage? {
-        try await base.outboxMessage(twilioSid: twilioSid)
-    }
-    func outboxMessages(status: String, dueBy: Date?, limit: Int) async throws -> [OutboxMessage] {
-        try await base.outboxMessages(status: status, dueBy: dueBy, limit: limit)
-    }
-    func updateOutboxMessage(_ message: OutboxMessage, expectedStatus: String) async throws -> OutboxMessage? {
-        try await base.updateOutboxMessage(message, expectedStatus: expectedStatus)
     }
 }

@@ -126,6 +126,7 @@ func withVoiceServer<Value: Sendable>(
     metrics: ServerMetrics = ServerMetrics(),
     journalStore: @escaping @Sendable (any CallRecordStore) -> any CallRecordStore = { $0 },
     realtimeRetryPolicy: RealtimeRetryPolicy = .standard,
+    bookingStore: @escaping @Sendable (any BookingStore) -> any BookingStore = { $0 },
     _ test: @escaping @Sendable (any TestClientProtocol, VoiceApplication) async throws -> Value
 ) async throws -> Value {
     var environment = environment
@@ -145,6 +146,7 @@ func withVoiceServer<Value: Sendable>(
     overrides.metrics = metrics
     overrides.journalStore = journalStore
     overrides.realtimeRetryPolicy = realtimeRetryPolicy
+    overrides.bookingStore = bookingStore
     let server = try await VoiceApplication.build(
         configuration: configuration,
         overrides: overrides,
@@ -198,6 +200,7 @@ func withCallServer<Value: Sendable>(
     metrics: ServerMetrics = ServerMetrics(),
     journalStore: @escaping @Sendable (any CallRecordStore) -> any CallRecordStore = { $0 },
     realtimeRetryPolicy: RealtimeRetryPolicy = .standard,
+    bookingStore: @escaping @Sendable (any BookingStore) -> any BookingStore = { $0 },
     _ test: @escaping @Sendable (any TestClientProtocol, VoiceApplication, FakeRealtimeServer) async throws -> Value
 ) async throws -> Value {
     var options = realtimeOptions
@@ -213,7 +216,8 @@ func withCallServer<Value: Sendable>(
             tools: tools,
             metrics: metrics,
             journalStore: journalStore,
-            realtimeRetryPolicy: realtimeRetryPolicy
+            realtimeRetryPolicy: realtimeRetryPolicy,
+            bookingStore: bookingStore
         ) { client, server in
             try await test(client, server, realtime)
         }

@@ -25,6 +25,7 @@ extension CallTests {
         script: FakeRealtimeScript,
         environment extra: [String: String] = [:],
         logs: LogRecorder = LogRecorder(),
+        bookingStore: @escaping @Sendable (any BookingStore) -> any BookingStore = { $0 },
         callerKnowledge: @escaping @Sendable (String, FakeTwilioREST) -> String? = { _, _ in nil },
         _ test: @escaping @Sendable (CallContext) async throws -> Value
     ) async throws -> Value {
@@ -39,7 +40,8 @@ extension CallTests {
                 realtimeOptions: options,
                 environment: environment,
                 logs: logs,
-                tools: nil
+                tools: nil,
+                bookingStore: bookingStore
             ) { client, server, realtime in
                 try await test(CallContext(client: client, realtime: realtime, twilio: twilio, server: server))
             }
@@ -364,6 +366,56 @@ extension CallTests {
                 #expect(jobs.contains(#""jobs":[]"#))
                 await provider.close()
             }
+        }
+    }
+}
+
+/// Issue 15: a booking whose answer the call never heard is still confirmed and counted.
+extension CallTests {
+    @Test func aCallerWhoHangsUpWhileTheBookingRunsPastItsDeadlineIsStillBookedTextedAndRecorded() async throws {
+        let date = Self.openDate().iso
+        let script = FakeRealtimeScript(
+            responses: [
+                .speech("NYC Quick Movers, how can I help with your move?", milliseconds: 400),
+                .functionCalls([
+                    ScriptedFunctionCall(
+                        name: "create_booking",
+                        arguments: """
+                            {"customer_name":"Dana Whitfield","pickup_address":"12 Grand St, Apt 3, Brooklyn",\
+                            "dropoff_address":"400 W 57th St, Manhattan","date":"\(date)","window":"morning",\
+                            "home_size":"2_bedroom"}
+                            """
+                    )
+                ]),
+                .speech("Sorry, that did not go through. Shall I try again?", milliseconds: 400),
+            ],
+            callerTranscripts: ["Book the morning for Dana Whitfield."]
+        )
+        // The tool's deadline (1 s) passes before the booking, slowed to 2 s, commits.
+        let environment = ["TWILIO_PHONE_NUMBER": "+15005550006", "TOOL_TIMEOUT_SECONDS": "1"]
+        try await Self.withBookingCall(
+            script: script,
+            environment: environment,
+            bookingStore: { SlowBookingStore(base: $0, insertDelay: .seconds(2)) }
+        ) { call in
+            _ = try await Self.caller(call.client, callSid: Self.callSid).call([
+                .waitForPlayedAudio(milliseconds: 400), .speak(milliseconds: 400), .silence(milliseconds: 600),
+                .waitForPlayedAudio(milliseconds: 800), .hangUp,
+            ])
+            // The caller is gone before the booking commits.
+            #expect(try await call.system.service.store.jobs(callSid: Self.callSid).isEmpty)
+            let observed = call.realtime.observations
+            // The model heard a failure, not the job.
+            #expect(observed.functionOutputs.allSatisfy { Self.isError($0.output) })
+            let record = try await Self.finishedRecord(call)
+            #expect(record.outcome == .booked)
+            let jobs = try await call.system.service.store.jobs(callSid: Self.callSid)
+            #expect(jobs.count == 1)
+            #expect(record.jobID == jobs.first?.id)
+            // Its confirmation was queued when the call ended, and sent.
+            _ = try await call.twilio.waitUntil { _ in !call.twilio.messages.isEmpty }
+            #expect(call.twilio.messages.count == 1)
+            #expect(call.twilio.messages.first?.body.contains(jobs.first?.id ?? "-") == true)
         }
     }
 }
