@@ -101,7 +101,7 @@ struct BookingMCPTests {
             #expect(
                 Set(tools.compactMap { $0["name"]?.stringValue })
                     == [
-                        "check_availability", "create_booking", "send_confirmation", "update_job_status",
+                        "check_availability", "create_booking", "send_confirmation", "update_job_status", "finish_call",
                         "get_job_details", "send_verification_code", "check_verification_code",
                     ]
             )

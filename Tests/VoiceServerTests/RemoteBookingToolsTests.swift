@@ -81,7 +81,14 @@ struct RemoteBookingToolsTests {
                 let system = server.system
                 let provider = MCPToolGateway.remote(url: url, token: { Self.token }, logger: Self.logger)
                 let tools = try await provider.tools()
-                #expect(tools.map(\.name).sorted() == BookingToolDefinitions.all.map(\.name).sorted())
+                // Every tool but the voice server's own, finish_call, which the assistant is never offered nor may run.
+                let forCalls = BookingToolDefinitions.all.map(\.name).filter { $0 != BookingToolDefinitions.finishCall }
+                #expect(tools.map(\.name).sorted() == forCalls.sorted())
+                await #expect(throws: ToolError.self) {
+                    try await provider.call(Self.call(BookingToolDefinitions.finishCall, "{}", callID: "c0"))
+                }
+                // The end of a call that booked nothing names no job.
+                #expect(await provider.callEnded(callSid: "CA0", callerNumber: nil) == [])
                 #expect(tools.first { $0.name == "check_availability" }?.hasSideEffects == false)
                 #expect(tools.first { $0.name == "create_booking" }?.hasSideEffects == true)
                 #expect(await system.endpoint.sessionCount == 1)
@@ -104,7 +111,7 @@ struct RemoteBookingToolsTests {
                 let provider = MCPToolGateway.remote(url: url, token: { "wrong" }, logger: Self.logger)
                 // The known booking tools are offered, and calling one says the system is unreachable.
                 let offered = try await provider.tools()
-                #expect(offered.count == BookingToolDefinitions.all.count)
+                #expect(offered.count == BookingToolDefinitions.all.count - 1)
                 await #expect(throws: ToolError(MCPToolGateway.unreachableMessage)) {
                     try await provider.call(Self.call("get_job_details", "{}", callID: "c1")).output
                 }
