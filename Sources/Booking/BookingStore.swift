@@ -160,6 +160,19 @@ package struct OutboxMessage: Sendable, Equatable, Codable {
     /// Who asked for it: `staff`, or the caller's ``Caller/textAllowanceKey``.
     package var requestedBy: String?
 
+    /// How far along a message with `status` is: delivery reports may arrive out of order, and a later one never
+    /// moves a message back.
+    package static func progress(of status: String) -> Int {
+        switch status {
+        case Status.pending, Status.claimed: 0
+        case "accepted", "scheduled", "queued": 1
+        case "sending": 2
+        case "sent": 3
+        case "delivered", "undelivered", "failed", "read", "canceled": 4
+        default: 0
+        }
+    }
+
     /// The statuses the outbox itself gives a message; Twilio's come after `claimed`.
     package enum Status {
         /// Waiting for a sender: not tried yet, or to be tried again at `nextAttemptAt`.

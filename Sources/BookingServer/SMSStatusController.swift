@@ -35,12 +35,20 @@ package struct SMSStatusController: Sendable {
         else {
             throw HTTPError(.badRequest, message: "Missing MessageSid or MessageStatus.")
         }
+        let errorText = parameters["ErrorCode"].flatMap { code in
+            code.isEmpty ? nil : "Twilio error \(code)" + (parameters["ErrorMessage"].map { ": \($0)" } ?? "")
+        }
         guard var message = try await store.outboxMessage(twilioSid: sid) else {
-            context.logger.warning("Delivery report for a message we do not know", metadata: ["twilio_sid": "\(sid)"])
+            // A report can come before the sender has saved the message's SID (Twilio answers the send and reports
+            // at once): kept, and applied when the SID is saved.
+            try await store.keepDeliveryReport(
+                DeliveryReport(twilioSid: sid, status: reported, error: errorText, receivedAt: Date())
+            )
+            context.logger.info("Delivery report kept until its message is known", metadata: ["twilio_sid": "\(sid)"])
             return Response(status: .noContent)
         }
         let current = message.status
-        guard Self.rank(of: reported) > Self.rank(of: current) else {
+        guard OutboxMessage.progress(of: reported) > OutboxMessage.progress(of: current) else {
             context.logger.debug(
                 "Delivery report out of order; kept the later status",
                 metadata: ["twilio_sid": "\(sid)", "reported": "\(reported)", "kept": "\(current)"]
@@ -48,9 +56,7 @@ package struct SMSStatusController: Sendable {
             return Response(status: .noContent)
         }
         message.status = reported
-        if let code = parameters["ErrorCode"], !code.isEmpty {
-            message.lastError = "Twilio error \(code)" + (parameters["ErrorMessage"].map { ": \($0)" } ?? "")
-        }
+        if let errorText { message.lastError = errorText }
         message.updatedAt = Date()
         // Compare-and-set: if another report changed the row meanwhile, the later of the two stays.
         if try await store.updateOutboxMessage(message, expectedStatus: current) != nil {
@@ -63,17 +69,5 @@ package struct SMSStatusController: Sendable {
             )
         }
         return Response(status: .noContent)
-    }
-
-    /// How far along a message is; reports may arrive out of order.
-    static func rank(of status: String) -> Int {
-        switch status {
-        case OutboxMessage.Status.pending, OutboxMessage.Status.claimed: 0
-        case "accepted", "scheduled", "queued": 1
-        case "sending": 2
-        case "sent": 3
-        case "delivered", "undelivered", "failed", "read", "canceled": 4
-        default: 0
-        }
     }
 }

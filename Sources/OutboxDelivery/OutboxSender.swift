@@ -101,6 +101,8 @@ package actor OutboxSender: Service, MessageDelivery {
             claim.status = OutboxMessage.Status.claimed
             claim.attempts += 1
             claim.updatedAt = now()
+            // The claim's lease: until then no other sender (another instance's) takes it for abandoned.
+            claim.nextAttemptAt = now().addingTimeInterval(configuration.claimTimeout.seconds)
             guard let claimed = try await store.updateOutboxMessage(claim, expectedStatus: message.status) else {
                 return .unchanged(status: (try? await store.outboxMessage(id: messageID))?.status ?? "unknown")
             }
@@ -227,11 +229,19 @@ package actor OutboxSender: Service, MessageDelivery {
         accepted.updatedAt = now()
         // A status callback can only follow once the SID is known, so normally nothing else changes a claimed row.
         // If something did (a sender that took this one for crashed), the SID is still written: it must not be lost.
-        if try await store.updateOutboxMessage(accepted, expectedStatus: OutboxMessage.Status.claimed) == nil,
-            let current = try await store.outboxMessage(id: claimed.id), current.twilioSid == nil
-        {
-            _ = try await store.updateOutboxMessage(accepted, expectedStatus: current.status)
+        var stored = try await store.updateOutboxMessage(accepted, expectedStatus: OutboxMessage.Status.claimed)
+        if stored == nil, let current = try await store.outboxMessage(id: claimed.id), current.twilioSid == nil {
+            stored = try await store.updateOutboxMessage(accepted, expectedStatus: current.status)
         }
+        // A delivery report that came before the SID was saved is applied now.
+        guard var message = stored, let report = try await store.takeDeliveryReport(twilioSid: sid),
+            OutboxMessage.progress(of: report.status) > OutboxMessage.progress(of: message.status)
+        else { return }
+        let before = message.status
+        message.status = report.status
+        if let error = report.error { message.lastError = error }
+        message.updatedAt = now()
+        _ = try await store.updateOutboxMessage(message, expectedStatus: before)
     }
 
     private func retryLater(_ claimed: OutboxMessage, reason: String) async throws -> DeliveryOutcome {

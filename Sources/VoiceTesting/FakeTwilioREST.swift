@@ -50,6 +50,8 @@ package final class FakeTwilioREST: Sendable {
         var messages: [Message] = []
         /// While set, answers to `Messages.json` wait (the message is already sent).
         var holdingMessageAnswers = false
+        /// While set, a `POST` to `Messages.json` waits before Twilio takes it (nothing is sent yet).
+        var holdingMessageRequests = false
     }
 
     package let accountSid: String
@@ -84,6 +86,11 @@ package final class FakeTwilioREST: Sendable {
     /// While `true`, a message is sent at once but its answer is held back, as if the client crashed waiting.
     package func holdMessageAnswers(_ holding: Bool) {
         state.withLock { $0.holdingMessageAnswers = holding }
+    }
+
+    /// While `true`, a new message waits before it is taken: it is not sent, nor listed, until released.
+    package func holdMessageRequests(_ holding: Bool) {
+        state.withLock { $0.holdingMessageRequests = holding }
     }
 
     package func waitUntil(
@@ -165,6 +172,7 @@ package final class FakeTwilioREST: Sendable {
             statusCallback: fields["StatusCallback"],
             createdAt: Date()
         )
+        while state.value.holdingMessageRequests { try await Task.sleep(for: .milliseconds(10)) }
         let failure = state.withLock { state -> Failure? in
             state.messages.append(message)
             return state.failuresAfterSending.isEmpty ? nil : state.failuresAfterSending.removeFirst()

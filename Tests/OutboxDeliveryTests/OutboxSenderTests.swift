@@ -214,6 +214,27 @@ struct OutboxSenderTests {
         }
     }
 
+    /// Twilio reports on the message while the sender still waits for Twilio's answer to the send: the report,
+    /// kept by the route, is applied once the SID is saved, not lost.
+    @Test func aDeliveryReportThatCameBeforeTheSIDWasSavedIsApplied() async throws {
+        try await Self.withOutbox { setup in
+            let message = try await Self.confirmation(setup)
+            setup.twilio.holdMessageAnswers(true)
+            let sending = Task { await setup.sender.deliver(messageID: message.id) }
+            while setup.twilio.messages.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+            let sid = try #require(setup.twilio.messages.first?.sid)
+            try await setup.store.keepDeliveryReport(
+                DeliveryReport(twilioSid: sid, status: "delivered", error: nil, receivedAt: Date())
+            )
+            setup.twilio.holdMessageAnswers(false)
+            #expect(await sending.value == .accepted)
+            let row = try await Self.stored(setup, message)
+            #expect(row.twilioSid == sid)
+            #expect(row.status == "delivered")
+            #expect(try await setup.store.takeDeliveryReport(twilioSid: sid) == nil)
+        }
+    }
+
     @Test func aMessageThatKeepsFailingIsGivenUpWithTheReason() async throws {
         try await Self.withOutbox(maximumAttempts: 3) { setup in
             setup.twilio.failNext(.init(status: 503, message: "Service Unavailable"), count: 10)

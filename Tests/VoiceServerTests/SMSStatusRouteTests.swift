@@ -62,6 +62,25 @@ struct SMSStatusRouteTests {
         }
     }
 
+    /// Twilio can report on a message before the sender has saved its SID: the report is kept for the sender
+    /// (which applies it when it saves the SID: `OutboxSenderTests`).
+    @Test func aReportForAMessageNotKnownYetIsKept() async throws {
+        let sid = "SM" + String(repeating: "c", count: 32)
+        try await withVoiceServer { client, server in
+            let system = try #require(server.bookingSystem)
+            let response = try await client.postForm(
+                "/sms/status",
+                fields: Self.report(sid, "undelivered", errorCode: "30003"),
+                signedFor: Self.url
+            )
+            #expect(response.status == .noContent)
+            let kept = try await system.store.takeDeliveryReport(twilioSid: sid)
+            #expect(kept?.status == "undelivered")
+            #expect(kept?.error?.contains("30003") == true)
+            #expect(try await system.store.takeDeliveryReport(twilioSid: sid) == nil)
+        }
+    }
+
     @Test func aFailedDeliveryKeepsTwiliosErrorCode() async throws {
         let sid = "SM" + String(repeating: "b", count: 32)
         try await Self.withAcceptedMessage(sid: sid) { client, system, message in
