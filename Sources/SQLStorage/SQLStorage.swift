@@ -93,8 +93,8 @@ package final class SQLStorage: Service, Sendable {
         }
     }
 
-    /// Connects to PostgreSQL with a pool of connections. With `schema`, the tables live in that schema (created if
-    /// missing), so several systems, or test runs, can share one database.
+    /// Connects to PostgreSQL with a pool of connections. With `schema` (or `?schema=` in the URL), the tables live
+    /// in that schema (created if missing), so several systems, or test runs, can share one database.
     package static func postgres(
         url: String,
         schema: String? = nil,
@@ -102,7 +102,12 @@ package final class SQLStorage: Service, Sendable {
         maximumConnections: Int = 8
     ) async throws -> SQLStorage {
         let logger = quiet(logger)
-        var configuration = try SQLPostgresConfiguration(url: url)
+        var components = URLComponents(string: url)
+        let schemaInURL = components?.queryItems?.first { $0.name == "schema" }?.value
+        let otherItems = components?.queryItems?.filter { $0.name != "schema" } ?? []
+        components?.queryItems = otherItems.isEmpty ? nil : otherItems
+        let schema = schema ?? schemaInURL
+        var configuration = try SQLPostgresConfiguration(url: components?.string ?? url)
         if let schema {
             guard schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
                 throw SQLStorageError(problem: "a schema name takes letters, digits and underscores only")
