@@ -20,6 +20,8 @@ package struct BookingBenchmark: Sendable {
     package struct Row: Sendable, Codable {
         package var backend: String
         package var tool: String
+        /// Booking servers sharing the database, the clients spread across them.
+        package var instances: Int
         package var clients: Int
         package var calls: Int
         package var refusals: Int
@@ -33,11 +35,21 @@ package struct BookingBenchmark: Sendable {
     package var clientCounts: [Int]
     package var duration: Duration
     package var postgresURL: String?
+    /// Booking servers on one database (PostgreSQL only beyond one), each with its own connection pool and text
+    /// sender, as separate instances would be.
+    package var instances: Int
 
-    package init(backends: [Backend], clientCounts: [Int], duration: Duration, postgresURL: String?) {
+    package init(
+        backends: [Backend],
+        clientCounts: [Int],
+        duration: Duration,
+        postgresURL: String?,
+        instances: Int = 1
+    ) {
         self.backends = backends
         self.clientCounts = clientCounts
         self.duration = duration
+        self.instances = instances
         self.postgresURL = postgresURL
     }
 
@@ -58,6 +70,10 @@ package struct BookingBenchmark: Sendable {
             var schema: String?
             switch backend {
             case .sqlite:
+                guard instances == 1 else {
+                    logger.warning("Skipping SQLite: it is one instance's database; several need PostgreSQL")
+                    continue
+                }
                 environment["DATABASE_URL"] =
                     FileManager.default.temporaryDirectory
                     .appendingPathComponent("booking-bench-\(UUID()).sqlite").path
@@ -76,33 +92,51 @@ package struct BookingBenchmark: Sendable {
             var overrides = BookingServer.Overrides()
             overrides.policy = Self.benchmarkPolicy()
             overrides.schema = schema
-            try await LoopbackServer.run(logger: logger) { onServerRunning in
-                overrides.onServerRunning = onServerRunning
-                return try await BookingServer.build(
-                    configuration: configuration,
-                    host: "127.0.0.1",
-                    port: 0,
-                    overrides: overrides,
-                    logger: logger
-                ).application
-            } _: { port in
+            try await Self.withServers(instances, configuration: configuration, overrides: overrides, logger: logger) {
+                ports in
+                let urls = ports.map { "http://127.0.0.1:\($0)/mcp" }
                 for tool in ["check_availability", "create_booking"] {
                     for clients in clientCounts {
-                        report(
-                            try await measure(
-                                tool: tool,
-                                clients: clients,
-                                url: "http://127.0.0.1:\(port)/mcp",
-                                backend: backend
-                            )
-                        )
+                        report(try await measure(tool: tool, clients: clients, urls: urls, backend: backend))
                     }
                 }
             }
         }
     }
 
-    private func measure(tool: String, clients: Int, url: String, backend: Backend) async throws -> Row {
+    /// Runs `count` booking servers on one database, started together, for `body`, which gets their ports.
+    private static func withServers(
+        _ count: Int,
+        configuration: BookingServerConfiguration,
+        overrides: BookingServer.Overrides,
+        logger: Logger,
+        ports: [Int] = [],
+        _ body: ([Int]) async throws -> Void
+    ) async throws {
+        guard ports.count < count else { return try await body(ports) }
+        var overrides = overrides
+        try await LoopbackServer.run(logger: logger) { onServerRunning in
+            overrides.onServerRunning = onServerRunning
+            return try await BookingServer.build(
+                configuration: configuration,
+                host: "127.0.0.1",
+                port: 0,
+                overrides: overrides,
+                logger: logger
+            ).application
+        } _: { port in
+            try await withServers(
+                count,
+                configuration: configuration,
+                overrides: overrides,
+                logger: logger,
+                ports: ports + [port],
+                body
+            )
+        }
+    }
+
+    private func measure(tool: String, clients: Int, urls: [String], backend: Backend) async throws -> Row {
         let httpClient = HTTPClient(
             eventLoopGroupProvider: .singleton,
             configuration: .init(
@@ -116,7 +150,7 @@ package struct BookingBenchmark: Sendable {
             let row = try await measure(
                 tool: tool,
                 clients: clients,
-                url: url,
+                urls: urls,
                 backend: backend,
                 httpClient: httpClient
             )
@@ -131,14 +165,17 @@ package struct BookingBenchmark: Sendable {
     private func measure(
         tool: String,
         clients: Int,
-        url: String,
+        urls: [String],
         backend: Backend,
         httpClient: HTTPClient
     ) async throws -> Row {
-        let load = MCPLoadClient(url: url, token: "bench-token", client: httpClient)
-        let sessions = try await withThrowingTaskGroup(of: String.self) { group in
-            for _ in 0..<clients { group.addTask { try await load.initialize() } }
-            return try await group.reduce(into: []) { $0.append($1) }
+        // Client `i` talks to instance `i` modulo their number, as a load balancer would spread them.
+        let loads = urls.map { MCPLoadClient(url: $0, token: "bench-token", client: httpClient) }
+        let sessions = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            for index in 0..<clients {
+                group.addTask { (index, try await loads[index % loads.count].initialize()) }
+            }
+            return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }.sorted { $0.key < $1.key }.map(\.value)
         }
         let start = ContinuousClock.now
         let end = start + duration
@@ -151,6 +188,7 @@ package struct BookingBenchmark: Sendable {
                     )
                     var calls = 0
                     var refusals = 0
+                    let load = loads[index % loads.count]
                     while ContinuousClock.now < end {
                         let arguments = Self.arguments(for: tool, client: index, call: calls)
                         let started = ContinuousClock.now
@@ -184,6 +222,7 @@ package struct BookingBenchmark: Sendable {
         return Row(
             backend: backend.rawValue,
             tool: tool,
+            instances: urls.count,
             clients: clients,
             calls: results.1,
             refusals: results.2,
@@ -194,9 +233,11 @@ package struct BookingBenchmark: Sendable {
         )
     }
 
-    /// Different dates per client and call, so bookings spread over the calendar instead of fighting over one slot.
+    /// Different dates per client and call, so bookings spread over the calendar instead of fighting over one slot;
+    /// from two days ahead, clear of the lead time.
     static func arguments(for tool: String, client: Int, call: Int) -> JSONValue {
-        let day = CalendarDate(year: 2026, month: 12, day: 1).adding(days: (client * 7 + call) % 700)
+        let first = CalendarDate(Date(), in: TimeZone(identifier: "America/New_York")!).adding(days: 2)
+        let day = first.adding(days: (client * 7 + call) % 700)
         switch tool {
         case "create_booking":
             return [

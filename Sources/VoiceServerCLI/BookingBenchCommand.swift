@@ -24,6 +24,13 @@ struct BookingBenchCommand: AsyncParsableCommand {
     )
     var postgresURL: String?
 
+    @Option(help: "Booking servers sharing the database, clients spread across them (more than 1: PostgreSQL only).")
+    var instances: Int = 1
+
+    func validate() throws {
+        guard (1...8).contains(instances) else { throw ValidationError("--instances takes 1 to 8") }
+    }
+
     func run() async throws {
         bootstrapLogging(level: .warning, toStandardError: true)
         let backendList = try backends.split(separator: ",").map { name in
@@ -40,14 +47,18 @@ struct BookingBenchCommand: AsyncParsableCommand {
             backends: backendList,
             clientCounts: clientCounts,
             duration: .milliseconds(Int64(seconds * 1000)),
-            postgresURL: postgresURL ?? ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"]
+            postgresURL: postgresURL ?? ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"],
+            instances: instances
         )
-        print("backend   tool                clients   calls/s    p50 ms    p99 ms    max ms   calls  refusals")
+        print(
+            "backend   tool                instances clients   calls/s    p50 ms    p99 ms    max ms   calls  refusals"
+        )
         var rows: [BookingBenchmark.Row] = []
         try await benchmark.run(logger: Logger(label: "booking-bench")) { row in
             rows.append(row)
             let figures = String(
-                format: "%7d %9.0f %9.2f %9.2f %9.2f %7d %9d",
+                format: "%9d %7d %9.0f %9.2f %9.2f %9.2f %7d %9d",
+                row.instances,
                 row.clients,
                 row.callsPerSecond,
                 row.p50Milliseconds,

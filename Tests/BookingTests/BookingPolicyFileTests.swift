@@ -29,6 +29,17 @@ import Testing
         #expect(policy.estimate(for: .studio).totalCents == 6_000 * 2 * 2 + 9_900)
     }
 
+    @Test func theTimeRulesAreRead() throws {
+        let path = try write(#"{"window_hours": 5, "overtime_hours": 0, "lead_time_hours": 24}"#)
+        let policy = try BookingPolicyFile.load(path: path).applied(to: .standard())
+        #expect(policy.windowHours == 5)
+        #expect(policy.leadTimeHours == 24)
+        // 10 hours fill two 5-hour windows exactly; 6 cannot start in the afternoon without overtime.
+        #expect(policy.windowsHeld(startingIn: .morning, hours: 10) == [.morning, .afternoon])
+        #expect(policy.windowsHeld(startingIn: .afternoon, hours: 6) == nil)
+        #expect(policy.windowsHeld(startingIn: .afternoon, hours: 5) == [.afternoon])
+    }
+
     @Test(arguments: [
         (#"{"horizon_days": 0}"#, "horizon_days"),
         (#"{"closed_weekdays": ["funday"]}"#, "funday"),
@@ -37,6 +48,11 @@ import Testing
         (#"{"hours_by_home_size": {"castle": 3}}"#, "castle"),
         (#"{"crews": [{"id": "a", "name": "Small", "size": 1}]}"#, "big enough"),
         (#"{"horizon_days": "soon"}"#, "horizon_days"),
+        (#"{"window_hours": 0}"#, "window_hours"),
+        (#"{"overtime_hours": 9}"#, "overtime_hours"),
+        (#"{"lead_time_hours": -1}"#, "lead_time_hours"),
+        // A 4+ bedroom move (10 hours) no longer fits a day of two 3-hour windows and 2 hours over.
+        (#"{"window_hours": 3}"#, "more than a day's windows"),
         ("not json", "not a valid policy"),
     ])
     func aBadFileNamesTheProblem(json: String, expected: String) throws {
