@@ -325,8 +325,8 @@ struct BookingMCPTests {
             #expect(result["server"] == "booking")
             #expect(
                 result["tools"] == [
-                    "check_availability", "check_verification_code", "create_booking", "get_job_details",
-                    "send_confirmation", "send_verification_code", "update_job_status",
+                    "check_availability", "check_verification_code", "create_booking", "finish_call",
+                    "get_job_details", "send_confirmation", "send_verification_code", "update_job_status",
                 ]
             )
             #expect(result["availability_is_error"] == false)

@@ -61,6 +61,18 @@ extension CallTests {
 
     static let callSid = "CA" + String(repeating: "1", count: 32)
 
+    /// The model's `create_booking` for Dana's two-bedroom move on the morning of `date` (ISO).
+    static func danasBooking(on date: String) -> ScriptedFunctionCall {
+        ScriptedFunctionCall(
+            name: "create_booking",
+            arguments: """
+                {"customer_name":"Dana Whitfield","pickup_address":"12 Grand St, Apt 3, Brooklyn",\
+                "dropoff_address":"400 W 57th St, Manhattan","date":"\(date)","window":"morning",\
+                "home_size":"2_bedroom"}
+                """
+        )
+    }
+
     /// The first date from the day after tomorrow that the company works (not a Sunday), in its time zone.
     static func openDate() -> CalendarDate {
         var date = CalendarDate(Date(), in: TimeZone(identifier: "America/New_York")!).adding(days: 2)
@@ -94,16 +106,7 @@ extension CallTests {
                     )
                 ]),
                 .speech("That morning is free; the estimate is on its way.", milliseconds: 400),
-                .functionCalls([
-                    ScriptedFunctionCall(
-                        name: "create_booking",
-                        arguments: """
-                            {"customer_name":"Dana Whitfield","pickup_address":"12 Grand St, Apt 3, Brooklyn",\
-                            "dropoff_address":"400 W 57th St, Manhattan","date":"\(date)","window":"morning",\
-                            "home_size":"2_bedroom"}
-                            """
-                    )
-                ]),
+                .functionCalls([Self.danasBooking(on: date)]),
                 .speech("You are booked.", milliseconds: 400),
                 .functionCalls([ScriptedFunctionCall(name: "send_confirmation", arguments: #"{"job_id":"{{job_id}}"}"#)]
                 ),
@@ -377,16 +380,7 @@ extension CallTests {
         let script = FakeRealtimeScript(
             responses: [
                 .speech("NYC Quick Movers, how can I help with your move?", milliseconds: 400),
-                .functionCalls([
-                    ScriptedFunctionCall(
-                        name: "create_booking",
-                        arguments: """
-                            {"customer_name":"Dana Whitfield","pickup_address":"12 Grand St, Apt 3, Brooklyn",\
-                            "dropoff_address":"400 W 57th St, Manhattan","date":"\(date)","window":"morning",\
-                            "home_size":"2_bedroom"}
-                            """
-                    )
-                ]),
+                .functionCalls([Self.danasBooking(on: date)]),
                 .speech("Sorry, that did not go through. Shall I try again?", milliseconds: 400),
             ],
             callerTranscripts: ["Book the morning for Dana Whitfield."]
