@@ -250,6 +250,7 @@ let package = Package(
         .target(
             name: "VoiceServer",
             dependencies: [
+                "AsyncDeadline",
                 "Booking",
                 "UpgradeRefusals",
                 "TwilioMedia",
@@ -264,6 +265,9 @@ let package = Package(
                 "ServerConfiguration",
                 "TwilioREST",
                 "TwilioWebhooks",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "MCP", package: "swift-sdk"),

@@ -127,6 +127,13 @@ package actor MCPToolGateway: ToolProvider {
 
     // MARK: ToolProvider
 
+    /// Connects (if not connected) and says how many tools the server lists; throws if it cannot be reached. For
+    /// checking a deployment: unlike ``tools()``, it never falls back to the known tools.
+    package func reachableTools() async throws -> Int {
+        _ = try await connectedClient()
+        return catalog?.definitions.count ?? 0
+    }
+
     package func tools() async throws -> [ToolDefinition] {
         try await listedTools().filter { $0.name != callEndTool }
     }

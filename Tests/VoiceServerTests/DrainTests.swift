@@ -80,6 +80,17 @@ extension CallTests {
         return String(buffer: try await response.body.collect(upTo: 1 << 16))
     }
 
+    /// `voice-server healthcheck --port`, as a container's health check runs it: its exit status.
+    static func healthcheck(_ server: VoiceServerProcess) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try VoiceServerProcess.builtBesideTests)
+        process.arguments = ["healthcheck", "--port", String(server.port)]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
     @Test func sigtermLetsALiveCallFinishWhileNewCallsGoElsewhereThenTheProcessExitsZero() async throws {
         let script = FakeRealtimeScript(responses: [
             .speech("Thanks for calling NYC Quick Movers.", milliseconds: 600),
@@ -92,11 +103,13 @@ extension CallTests {
             ])
             _ = try await realtime.waitUntil { $0.assistantItems.count == 1 }
             #expect(try await server.get("/health/ready").status == .ok)
+            #expect(try Self.healthcheck(server) == 0)
             server.signal()
             let draining = try await eventually { try await server.get("/health/ready").status == .serviceUnavailable }
             #expect(draining)
             // Liveness is unchanged: the process is healthy, only not taking calls.
             #expect(try await server.get("/health").status == .ok)
+            #expect(try Self.healthcheck(server) == 1)
             let twiml = try await Self.incomingCall(server, callSid: "CA" + String(repeating: "2", count: 32))
             #expect(!twiml.contains("<Connect>"))
             #expect(twiml.contains("<Say>") && twiml.contains("<Hangup/>"))
