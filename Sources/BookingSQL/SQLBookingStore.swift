@@ -80,7 +80,8 @@ package final class SQLBookingStore: BookingStore {
                     if backend == .postgres {
                         // One booking at a time per call, on every instance: a second attempt waits here until the
                         // first has committed, and then finds its job.
-                        try await database.raw("SELECT pg_advisory_xact_lock(\(bind: Self.lockKey(callSid)))").run()
+                        let key = SQLStorage.advisoryLockKey(callSid)
+                        try await database.raw("SELECT pg_advisory_xact_lock(\(bind: key))").run()
                     }
                     let existing = try await database.raw(
                         """
@@ -164,16 +165,6 @@ package final class SQLBookingStore: BookingStore {
     /// "the morning and afternoon of Friday, December 4".
     private static func spoken(_ windows: [TimeWindow], on date: CalendarDate) -> String {
         "the " + windows.map(\.rawValue).joined(separator: " and ") + " of " + date.spoken
-    }
-
-    /// A call's advisory lock key (FNV-1a of its SID).
-    private static func lockKey(_ text: String) -> Int64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        return Int64(bitPattern: hash)
     }
 
     package func job(id: String) async throws -> Job? {

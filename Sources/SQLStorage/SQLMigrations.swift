@@ -26,15 +26,8 @@ package struct SQLMigrations: Sendable {
         self.all = all
     }
 
-    /// The advisory lock's key: the table's name, hashed (FNV-1a), the same in every instance.
-    var lockKey: Int64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in table.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        return Int64(bitPattern: hash)
-    }
+    /// The advisory lock's key: the table's name, the same in every instance.
+    var lockKey: Int64 { SQLStorage.advisoryLockKey(table) }
 
     package func run(on storage: SQLStorage, logger: Logger) async throws {
         for migration in all {

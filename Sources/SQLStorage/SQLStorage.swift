@@ -51,6 +51,16 @@ package final class SQLStorage: Service, Sendable {
         }
     }
 
+    /// A PostgreSQL advisory lock's key for `name` (FNV-1a), the same in every instance.
+    package static func advisoryLockKey(_ name: String) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in name.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return Int64(bitPattern: hash)
+    }
+
     private static func run<Value: Sendable>(
         _ body: @escaping @Sendable (any SQLDatabase) async throws -> Value,
         on session: any SQLDatabase,
