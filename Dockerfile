@@ -11,7 +11,9 @@ WORKDIR /build
 # Dependencies first, in their own layer, so a source change does not fetch them again.
 COPY Package.swift ./
 RUN swift package resolve
+# The test targets' folders too: the manifest declares them, and SwiftPM checks every target's folder exists.
 COPY Sources ./Sources
+COPY Tests ./Tests
 RUN swift build -c release --static-swift-stdlib --product voice-server
 # The binary, its resource bundles beside it (Bundle.module looks there), and the crash backtracer.
 WORKDIR /staging
