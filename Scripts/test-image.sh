@@ -5,7 +5,7 @@
 # into an empty directory, and runs it there as a non-root user with an environment holding only what the image sets
 # (the Dockerfile's ENV lines and Ubuntu's PATH: no toolchain). Checks that the binary links no Swift runtime
 # library, `/health` answers, `healthcheck` exits 0, `simulate` books its move, the database is written to the data
-# directory, and SIGTERM ends the server with status 0.
+# directory, `check` finds it migrated and names the missing key, and SIGTERM ends the server with status 0.
 #
 # Usage: Scripts/test-image.sh   (run as root: it creates the image's `voice` user if it is missing)
 set -euo pipefail
@@ -143,6 +143,14 @@ grep -q '"status":"ok"' "$root/health.json" || { cat "$root/serve.log"; fail "/h
 in_image ./voice-server healthcheck || { cat "$root/serve.log"; fail "healthcheck did not exit 0"; }
 [ -s "$app/data/bookings.sqlite" ] || fail "the database was not written to the image's data directory"
 [ "$(stat -c %U "$app/data/bookings.sqlite")" = "voice" ] || fail "the database is not owned by the voice user"
+# `check` in the image: the migrated database is ready; with no keys it names what is missing and exits 1.
+status=0
+in_image ./voice-server check > "$root/check.log" 2>&1 || status=$?
+cat "$root/check.log"
+[ "$status" = "1" ] || fail "check exited $status with no OpenAI key"
+grep -q '^failing  OPENAI_API_KEY' "$root/check.log" || fail "check did not name the missing OPENAI_API_KEY"
+grep -q '^ok       DATABASE_URL (sqlite): reachable; migrated' "$root/check.log" \
+    || fail "check did not find the server's database migrated"
 kill -TERM "$server_pid"
 status=0
 wait "$server_pid" || status=$?
