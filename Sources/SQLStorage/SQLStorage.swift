@@ -104,7 +104,8 @@ package final class SQLStorage: Service, Sendable {
     }
 
     /// Connects to PostgreSQL with a pool of connections. With `schema` (or `?schema=` in the URL), the tables live
-    /// in that schema (created if missing), so several systems, or test runs, can share one database.
+    /// in that schema (created if missing), so several systems, or test runs, can share one database. TLS follows
+    /// the URL's `sslmode` as libpq reads it (``PostgresTLSMode``).
     package static func postgres(
         url: String,
         schema: String? = nil,
@@ -112,12 +113,14 @@ package final class SQLStorage: Service, Sendable {
         maximumConnections: Int = 8
     ) async throws -> SQLStorage {
         let logger = quiet(logger)
+        let (tlsMode, rootCertificate, url) = try PostgresTLSMode.split(url: url)
         var components = URLComponents(string: url)
         let schemaInURL = components?.queryItems?.first { $0.name == "schema" }?.value
         let otherItems = components?.queryItems?.filter { $0.name != "schema" } ?? []
         components?.queryItems = otherItems.isEmpty ? nil : otherItems
         let schema = schema ?? schemaInURL
         var configuration = try SQLPostgresConfiguration(url: components?.string ?? url)
+        configuration.coreConfiguration.tls = try tlsMode.tls(rootCertificate: rootCertificate)
         if let schema {
             guard schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
                 throw SQLStorageError(problem: "a schema name takes letters, digits and underscores only")
