@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // An operation raced against its deadline, without waiting for one that ignores cancellation. No dependencies.
@@ -247,11 +248,45 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The office's dashboard on the admin listener: sign-in, today, calls, moves, texts; pages from templates.
+        .target(
+            name: "Dashboard",
+            dependencies: [
+                "Booking",
+                "BookingSQL",
+                "CallRecords",
+                "CallRecordsSQL",
+                "SQLStorage",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            resources: [
+                .embedInCode("Templates/layout.mustache"),
+                .embedInCode("Templates/login.mustache"),
+                .embedInCode("Templates/message.mustache"),
+                .embedInCode("Templates/today.mustache"),
+                .embedInCode("Templates/calls.mustache"),
+                .embedInCode("Templates/call.mustache"),
+                .embedInCode("Templates/moves.mustache"),
+                .embedInCode("Templates/move.mustache"),
+                .embedInCode("Templates/texts.mustache"),
+                .embedInCode("Templates/grid.mustache"),
+                .embedInCode("Templates/day.mustache"),
+                .embedInCode("Templates/dashboard.css"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The voice server: its configuration, the composition root, routes, the media stream, call registry, metrics.
         .target(
             name: "VoiceServer",
             dependencies: [
                 "AsyncDeadline",
+                "Dashboard",
                 "Booking",
                 "UpgradeRefusals",
                 "TwilioMedia",
@@ -510,7 +545,10 @@ let package = Package(
             name: "VoiceServerTests",
             dependencies: [
                 "BookingServer",
+                "CallRecords",
                 "CallRecordsSQL",
+                "Dashboard",
+                "VoiceSimulation",
                 "ServerConfiguration",
                 "VoiceServer",
                 "VoiceBench",

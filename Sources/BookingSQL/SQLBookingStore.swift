@@ -429,7 +429,7 @@ package final class SQLBookingStore: BookingStore {
 
     // MARK: Rows
 
-    private static func job(from row: any SQLRow) throws -> Job {
+    static func job(from row: any SQLRow) throws -> Job {
         func text(_ column: String) throws -> String { try row.decode(column: column, as: String.self) }
         func optionalText(_ column: String) throws -> String? { try row.decode(column: column, as: String?.self) }
         func number(_ column: String) throws -> Int { try row.decode(column: column, as: Int.self) }
@@ -478,7 +478,7 @@ package final class SQLBookingStore: BookingStore {
         )
     }
 
-    private static func outboxMessage(from row: any SQLRow) throws -> OutboxMessage {
+    static func outboxMessage(from row: any SQLRow) throws -> OutboxMessage {
         OutboxMessage(
             id: try row.decode(column: "id", as: String.self),
             jobID: try row.decode(column: "job_id", as: String.self),

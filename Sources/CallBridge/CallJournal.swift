@@ -16,8 +16,15 @@ package enum CallJournalEntry: Sendable, Equatable {
     case callerSaid(String)
     case assistantSaid(String)
     case usage(RealtimeUsage)
-    /// A tool call and what came of it; `output` is what the model read.
-    case tool(name: String, milliseconds: Int, outcome: ToolRunner.Outcome)
+    /// A tool call, the arguments the model gave (JSON), and what came of it (the outcome's `output` is what the
+    /// model read).
+    case tool(name: String, arguments: String, milliseconds: Int, outcome: ToolRunner.Outcome)
+    /// A tool call began (a booking tool, or call control: `end_call`, `transfer_to_human`).
+    case toolStarted(name: String)
+    /// The caller talked over the assistant; `heardMilliseconds` of its reply had played.
+    case bargeIn(heardMilliseconds: Int?)
+    /// The caller waited this long for an answer: from the end of their speech to the reply's first audio sent.
+    case responseLatency(milliseconds: Int)
     /// The Realtime session was replaced by a new one, the conversation restored there.
     case sessionReplaced(SessionReplacement)
     /// When the call ended, the booking system said the call booked this job (its tool's answer may have been

@@ -228,7 +228,12 @@ extension CallSession {
             if case .sessionCreated(let expiresAt?) = next.event { serviceExpires(at: expiresAt, call: call) }
             if let end = try await perform(actions, writer: writer, call: call, session: number) { return end }
             if case .outputAudioDelta = next.event, !actions.isEmpty {
-                metrics.assistantAudioSent(arrivedAt: next.arrivedAt, speechStoppedAt: speechStoppedAt)
+                let now = ContinuousClock.now
+                metrics.assistantAudioSent(arrivedAt: next.arrivedAt, speechStoppedAt: speechStoppedAt, now: now)
+                if let speechStoppedAt {
+                    let waited = Self.milliseconds(now - speechStoppedAt)
+                    await call.journal?.record(.responseLatency(milliseconds: waited))
+                }
             }
         }
         if Task.isCancelled || state.withLock({ $0.phase.isOver }) { return .callOver }
@@ -306,6 +311,7 @@ extension CallSession {
             case .callerSaid(let text): await call.journal?.record(.callerSaid(text))
             case .assistantSaid(let text): await call.journal?.record(.assistantSaid(text))
             case .usage(_, let usage): await call.journal?.record(.usage(usage))
+            case .bargeIn(_, let heard): await call.journal?.record(.bargeIn(heardMilliseconds: heard))
             default: break
             }
         case .runTool(let invocation):

@@ -10,6 +10,7 @@ extension CallSession {
     /// or into the conversation restored on the next one.
     func runTool(_ invocation: CallStateMachine.ToolInvocation, call: StartedCall) async {
         let started = ContinuousClock.now
+        await call.journal?.record(.toolStarted(name: invocation.name))
         let request = ToolCall(
             name: invocation.name,
             arguments: invocation.arguments,
@@ -21,7 +22,14 @@ extension CallSession {
         await ToolRunner(provider: tools, deadline: configuration.toolDeadline).run(request) { outcome in
             let milliseconds = Self.milliseconds(ContinuousClock.now - started)
             CallLog(logger: call.logger).toolCalled(invocation.name, outcome: outcome, milliseconds: milliseconds)
-            await call.journal?.record(.tool(name: invocation.name, milliseconds: milliseconds, outcome: outcome))
+            await call.journal?.record(
+                .tool(
+                    name: invocation.name,
+                    arguments: invocation.arguments,
+                    milliseconds: milliseconds,
+                    outcome: outcome
+                )
+            )
             guard !Task.isCancelled else { return }
             let now = ContinuousClock.now
             let actions = self.state.withLock {
@@ -55,6 +63,7 @@ extension CallSession {
         call: StartedCall
     ) async throws {
         let logger = call.logger
+        await call.journal?.record(.toolStarted(name: tool.rawValue))
         do {
             switch tool {
             case .endCall:

@@ -6,8 +6,13 @@ package enum CallEvent: Sendable, Equatable {
     case callerSaid(String)
     /// A line of the assistant's, from its output transcript.
     case assistantSaid(String)
-    /// A tool call: its name, how long it took, and whether it succeeded.
-    case tool(name: String, latencyMilliseconds: Int, ok: Bool)
+    /// A tool call: its name, how long it took, whether it succeeded, and (when known) the arguments the model gave
+    /// and the result it read.
+    case tool(name: String, latencyMilliseconds: Int, ok: Bool, arguments: String? = nil, result: String? = nil)
+    /// The caller talked over the assistant, who stopped; `heardMilliseconds` of its reply had played.
+    case bargeIn(heardMilliseconds: Int?)
+    /// The caller waited this long for an answer: from the end of their speech to the first audio of the reply.
+    case responseLatency(milliseconds: Int)
     /// The tokens of one response and what they cost, in millionths of a dollar.
     case usage(inputTokens: Int, outputTokens: Int, costMicroDollars: Int)
     /// The Realtime session was replaced mid-call, for this reason (`dropped`, `error`, `session_expired`,

@@ -17,12 +17,36 @@ package struct CallRecord: Sendable, Equatable {
         package var latencyMilliseconds: Int
         package var ok: Bool
         package var at: Date
+        /// The arguments the model gave, as JSON; `nil` when not recorded.
+        package var arguments: String?
+        /// What the tool answered, as the model read it; `nil` when not recorded.
+        package var result: String?
 
-        package init(name: String, latencyMilliseconds: Int, ok: Bool, at: Date) {
+        package init(
+            name: String,
+            latencyMilliseconds: Int,
+            ok: Bool,
+            at: Date,
+            arguments: String? = nil,
+            result: String? = nil
+        ) {
             self.name = name
             self.latencyMilliseconds = latencyMilliseconds
             self.ok = ok
             self.at = at
+            self.arguments = arguments
+            self.result = result
+        }
+    }
+
+    /// One event of the call, when it happened: the call's timeline.
+    package struct TimedEvent: Sendable, Equatable {
+        package var at: Date
+        package var event: CallEvent
+
+        package init(at: Date, event: CallEvent) {
+            self.at = at
+            self.event = event
         }
     }
 
@@ -53,6 +77,13 @@ package struct CallRecord: Sendable, Equatable {
     package var sessionReplacements: [String] = []
     /// Why the call failed, when it did.
     package var failureReason: String?
+    /// Every recorded event in order (usage reports are summed into the token counts instead).
+    package var timeline: [TimedEvent] = []
+    /// How long the caller waited for each answer, in order (milliseconds).
+    package var responseLatencies: [Int] = []
+    /// How much of the assistant's reply had played each time the caller talked over it (milliseconds; `nil` when
+    /// unknown).
+    package var bargeIns: [Int?] = []
     package var inputTokens: Int
     package var outputTokens: Int
     package var costMicroDollars: Int

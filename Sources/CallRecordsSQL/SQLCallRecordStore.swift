@@ -58,7 +58,22 @@ package final class SQLCallRecordStore: CallRecordStore {
                     """,
                     "CREATE INDEX IF NOT EXISTS call_events_call ON call_events (call_sid, at)",
                 ]
-            )
+            ),
+            (
+                2,
+                [
+                    // A tool call's result (its arguments go in `text`).
+                    "ALTER TABLE call_events ADD COLUMN detail TEXT",
+                    // The caller's waits, summed per call for the list; each one is also an event.
+                    "ALTER TABLE calls ADD COLUMN latency_total_ms INTEGER NOT NULL DEFAULT 0",
+                    "ALTER TABLE calls ADD COLUMN latency_count INTEGER NOT NULL DEFAULT 0",
+                    // The office's lists: by time, by caller, by outcome; figures by event kind.
+                    "CREATE INDEX IF NOT EXISTS calls_started_at ON calls (started_at)",
+                    "CREATE INDEX IF NOT EXISTS calls_caller ON calls (caller, started_at)",
+                    "CREATE INDEX IF NOT EXISTS calls_outcome ON calls (outcome, started_at)",
+                    "CREATE INDEX IF NOT EXISTS call_events_kind_at ON call_events (kind, at)",
+                ]
+            ),
         ]
     )
 
@@ -91,8 +106,29 @@ package final class SQLCallRecordStore: CallRecordStore {
             try await insertEvent(id: id, callSid: callSid, at: time, kind: "caller", text: text)
         case .assistantSaid(let text):
             try await insertEvent(id: id, callSid: callSid, at: time, kind: "assistant", text: text)
-        case .tool(let name, let latency, let ok):
-            try await insertEvent(id: id, callSid: callSid, at: time, kind: "tool", name: name, number: latency, ok: ok)
+        case .tool(let name, let latency, let ok, let arguments, let result):
+            try await insertEvent(
+                id: id,
+                callSid: callSid,
+                at: time,
+                kind: "tool",
+                name: name,
+                text: arguments,
+                number: latency,
+                ok: ok,
+                detail: result
+            )
+        case .bargeIn(let heard):
+            try await insertEvent(id: id, callSid: callSid, at: time, kind: "barge_in", number: heard)
+        case .responseLatency(let milliseconds):
+            try await insertEvent(id: id, callSid: callSid, at: time, kind: "latency", number: milliseconds)
+            try await database.raw(
+                """
+                UPDATE calls SET latency_total_ms = latency_total_ms + \(bind: milliseconds),
+                latency_count = latency_count + 1
+                WHERE call_sid = \(bind: callSid)
+                """
+            ).run()
         case .failure(let reason):
             try await insertEvent(id: id, callSid: callSid, at: time, kind: "failure", text: reason)
         case .sessionReplaced(let reason):
@@ -138,35 +174,68 @@ package final class SQLCallRecordStore: CallRecordStore {
         let events = try await database.raw(
             "SELECT * FROM call_events WHERE call_sid = \(bind: callSid) ORDER BY at, id"
         ).all()
-        for event in events {
-            let at = try SQLTimestamp.date(event.decode(column: "at", as: String.self))
-            let name = try event.decode(column: "name", as: String?.self) ?? ""
-            let text = try event.decode(column: "text", as: String?.self) ?? ""
-            switch try event.decode(column: "kind", as: String.self) {
-            case "status":
-                record.statusHistory.append(.init(status: name, at: at))
-            case "caller", "assistant":
-                record.transcript.append(
-                    .init(speaker: try event.decode(column: "kind", as: String.self), text: text, at: at)
-                )
-            case "tool":
+        for row in events {
+            let at = try SQLTimestamp.date(row.decode(column: "at", as: String.self))
+            guard var event = try Self.event(row) else { continue }
+            if case .outcome(let outcome, _) = event { event = .outcome(outcome, jobID: record.jobID) }
+            record.timeline.append(.init(at: at, event: event))
+            switch event {
+            case .status(let status, _):
+                record.statusHistory.append(.init(status: status, at: at))
+            case .callerSaid(let text):
+                record.transcript.append(.init(speaker: "caller", text: text, at: at))
+            case .assistantSaid(let text):
+                record.transcript.append(.init(speaker: "assistant", text: text, at: at))
+            case .tool(let name, let latency, let ok, let arguments, let result):
                 record.toolCalls.append(
                     .init(
                         name: name,
-                        latencyMilliseconds: try event.decode(column: "number", as: Int?.self) ?? 0,
-                        ok: (try event.decode(column: "ok", as: Int?.self) ?? 0) == 1,
-                        at: at
+                        latencyMilliseconds: latency,
+                        ok: ok,
+                        at: at,
+                        arguments: arguments,
+                        result: result
                     )
                 )
-            case "session_replaced":
-                record.sessionReplacements.append(name)
-            case "failure":
-                record.failureReason = text
-            default:
+            case .sessionReplaced(let reason):
+                record.sessionReplacements.append(reason)
+            case .failure(let reason):
+                record.failureReason = reason
+            case .bargeIn(let heard):
+                record.bargeIns.append(heard)
+            case .responseLatency(let milliseconds):
+                record.responseLatencies.append(milliseconds)
+            case .usage, .outcome:
                 break
             }
         }
         return record
+    }
+
+    /// The event a `call_events` row holds; `nil` for a kind this version does not know.
+    static func event(_ row: any SQLRow) throws -> CallEvent? {
+        let name = try row.decode(column: "name", as: String?.self) ?? ""
+        let text = try row.decode(column: "text", as: String?.self)
+        let number = try row.decode(column: "number", as: Int?.self)
+        switch try row.decode(column: "kind", as: String.self) {
+        case "status": return .status(name, durationSeconds: number)
+        case "caller": return .callerSaid(text ?? "")
+        case "assistant": return .assistantSaid(text ?? "")
+        case "tool":
+            return .tool(
+                name: name,
+                latencyMilliseconds: number ?? 0,
+                ok: (try row.decode(column: "ok", as: Int?.self) ?? 0) == 1,
+                arguments: text,
+                result: try row.decode(column: "detail", as: String?.self)
+            )
+        case "session_replaced": return .sessionReplaced(name)
+        case "failure": return .failure(text ?? "")
+        case "barge_in": return .bargeIn(heardMilliseconds: number)
+        case "latency": return number.map { .responseLatency(milliseconds: $0) }
+        case "outcome": return CallOutcome(rawValue: name).map { .outcome($0, jobID: nil) }
+        default: return nil
+        }
     }
 
     private func insertEvent(
@@ -177,13 +246,14 @@ package final class SQLCallRecordStore: CallRecordStore {
         name: String? = nil,
         text: String? = nil,
         number: Int? = nil,
-        ok: Bool? = nil
+        ok: Bool? = nil,
+        detail: String? = nil
     ) async throws {
         try await database.raw(
             """
-            INSERT INTO call_events (id, call_sid, at, kind, name, text, number, ok) VALUES
+            INSERT INTO call_events (id, call_sid, at, kind, name, text, number, ok, detail) VALUES
             (\(bind: id), \(bind: callSid), \(bind: at), \(bind: kind), \(bind: name), \(bind: text), \(bind: number),
-            \(bind: ok.map { $0 ? 1 : 0 }))
+            \(bind: ok.map { $0 ? 1 : 0 }), \(bind: detail))
             """
         ).run()
     }

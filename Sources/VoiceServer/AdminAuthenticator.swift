@@ -4,7 +4,8 @@ import HTTPTypes
 import Hummingbird
 import ServerConfiguration
 
-/// Guards the admin listener: with `ADMIN_TOKEN` set, every route needs `Authorization: Bearer <ADMIN_TOKEN>`; `/mcp`
+/// Guards the admin listener: with `ADMIN_TOKEN` set, every route but the dashboard's (which has its own sign-in)
+/// needs `Authorization: Bearer <ADMIN_TOKEN>`; `/mcp`
 /// also takes `MCP_SERVER_TOKEN`, the token MCP clients already hold. Without either token the listener is
 /// loopback-only (start-up refuses anything else), and requests pass. The tokens are read from `secrets` at each
 /// request, so a reload (`SIGHUP`) changes them at once.
@@ -16,6 +17,10 @@ struct AdminAuthenticator<Context: RequestContext>: RouterMiddleware {
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
+        // The dashboard signs staff in itself (a form, then a session cookie): a browser sends no bearer token.
+        if request.uri.path == "/dashboard" || request.uri.path.hasPrefix("/dashboard/") {
+            return try await next(request, context)
+        }
         let secrets = secrets.snapshot
         var accepted = [secrets[.adminToken]?.value].compactMap { $0 }
         if request.uri.path == "/mcp" || request.uri.path.hasPrefix("/mcp/") {

@@ -4,6 +4,7 @@ import BookingServer
 import CallBridge
 import CallRecords
 import CallRecordsSQL
+import Dashboard
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
@@ -97,6 +98,7 @@ package struct VoiceApplication: Sendable {
         let secrets = SecretStore(configuration.secrets)
         let storage = try await SQLStorage.open(configuration.booking.database, logger: logger)
         let callRecords = SQLCallRecordStore(storage: storage)
+        let dashboardSessions = DashboardSessionStore(storage: storage)
         var bookingSystem: BookingSystem?
         if configuration.mcpServerURL == nil {
             bookingSystem = BookingSystem(
@@ -109,6 +111,7 @@ package struct VoiceApplication: Sendable {
         }
         do {
             try await callRecords.prepare(logger: logger)
+            try await dashboardSessions.prepare(logger: logger)
             try await bookingSystem?.prepare()
         } catch {
             await storage.close()
@@ -131,6 +134,17 @@ package struct VoiceApplication: Sendable {
 
         let upgradeRefusals = UpgradeRefusals()
         let drain = CallDrain()
+        let liveCalls = LiveCallBoard()
+        let dashboard = try DashboardController<VoiceRequestContext>(
+            callRecords: callRecords,
+            booking: bookingSystem.map { .init(service: $0.service, store: $0.store) },
+            sessions: dashboardSessions,
+            adminToken: { secrets[.adminToken]?.value },
+            liveCalls: { liveCalls.snapshot },
+            business: configuration.booking.businessName,
+            timeZone: configuration.booking.policy.timeZone,
+            logger: logger
+        )
         let router = makeRouter(
             configuration: configuration,
             secrets: secrets,
@@ -139,7 +153,8 @@ package struct VoiceApplication: Sendable {
             upgradeRefusals: upgradeRefusals,
             tools: tools,
             bookingSystem: bookingSystem,
-            callRecords: callRecords
+            callRecords: callRecords,
+            liveCalls: liveCalls
         )
         let adminPort = ListeningPort()
         let admin = makeAdminApplication(
@@ -150,6 +165,7 @@ package struct VoiceApplication: Sendable {
                 tools: toolGateway
             ),
             bookingSystem: bookingSystem,
+            dashboard: dashboard,
             secrets: secrets,
             port: adminPort,
             logger: logger
@@ -204,7 +220,8 @@ package struct VoiceApplication: Sendable {
         upgradeRefusals: UpgradeRefusals,
         tools: any ToolProvider,
         bookingSystem: BookingSystem?,
-        callRecords: SQLCallRecordStore
+        callRecords: SQLCallRecordStore,
+        liveCalls: LiveCallBoard
     ) -> Router<VoiceRequestContext> {
         let twilio = configuration.booking.twilio
         let validator: @Sendable () -> TwilioSignatureValidator? = { secrets.twilioSignatureValidator }
@@ -259,7 +276,8 @@ package struct VoiceApplication: Sendable {
                     callRegistry: callRegistry,
                     callRecords: overrides.journalStore(callRecords),
                     metrics: overrides.metrics,
-                    tokenPrices: configuration.tokenPrices
+                    tokenPrices: configuration.tokenPrices,
+                    liveCalls: liveCalls
                 ),
                 retryPolicy: overrides.realtimeRetryPolicy
             ),
@@ -284,11 +302,13 @@ package struct VoiceApplication: Sendable {
         return router
     }
 
-    /// The admin listener: `/metrics` and, with the booking system embedded, its `/mcp`, behind ``AdminAuthenticator``.
+    /// The admin listener: `/metrics`, the office's `/dashboard` and, with the booking system embedded, its `/mcp`,
+    /// behind ``AdminAuthenticator`` (the dashboard signs staff in itself).
     private static func makeAdminApplication(
         configuration: VoiceServerConfiguration,
         metrics: MetricsController,
         bookingSystem: BookingSystem?,
+        dashboard: DashboardController<VoiceRequestContext>,
         secrets: SecretStore,
         port: ListeningPort,
         logger: Logger
@@ -296,6 +316,7 @@ package struct VoiceApplication: Sendable {
         let router = Router(context: VoiceRequestContext.self)
         router.add(middleware: AdminAuthenticator(secrets: secrets))
         metrics.addRoutes(to: router)
+        dashboard.addRoutes(to: router)
         if let bookingSystem {
             // Its token is checked by the authenticator, which also takes the admin token.
             BookingMCPRoutes(endpoint: bookingSystem.endpoint, token: nil).addRoutes(to: router)

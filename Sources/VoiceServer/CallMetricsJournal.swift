@@ -16,13 +16,14 @@ final class CallMetricsJournal: CallJournal {
     func record(_ entry: CallJournalEntry) async {
         outcomes.observe(entry)
         switch entry {
-        case .tool(let name, let milliseconds, let outcome):
+        case .tool(let name, _, let milliseconds, let outcome):
             metrics.toolCalled(name, milliseconds: milliseconds, outcome: outcome)
         case .usage(let usage):
             metrics.used(usage, costMicroDollars: prices.estimate(usage))
         case .ended(let ending):
             metrics.callEnded(outcomes.outcome(of: ending).outcome)
-        case .callerSaid, .assistantSaid, .sessionReplaced, .failed, .jobBooked:
+        case .callerSaid, .assistantSaid, .sessionReplaced, .failed, .jobBooked, .bargeIn, .responseLatency,
+            .toolStarted:
             break
         }
     }

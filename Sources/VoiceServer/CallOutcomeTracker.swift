@@ -10,7 +10,7 @@ final class CallOutcomeTracker: Sendable {
     /// Notes a booking made on the call.
     func observe(_ entry: CallJournalEntry) {
         switch entry {
-        case .tool(_, _, .succeeded(let result)):
+        case .tool(_, _, _, .succeeded(let result)):
             guard let jobID = result.bookedJobID else { return }
             bookedJobID.withLock { $0 = jobID }
         case .jobBooked(let jobID):

@@ -49,13 +49,23 @@ final class CallRecordJournal: CallJournal {
                 outputTokens: usage.outputTokens,
                 costMicroDollars: prices.estimate(usage)
             )
-        case .tool(let name, let milliseconds, let outcome):
+        case .tool(let name, let arguments, let milliseconds, let outcome):
             let ok = if case .succeeded = outcome { true } else { false }
-            event = .tool(name: name, latencyMilliseconds: milliseconds, ok: ok)
+            event = .tool(
+                name: name,
+                latencyMilliseconds: milliseconds,
+                ok: ok,
+                arguments: arguments,
+                result: outcome.output
+            )
+        case .bargeIn(let heard):
+            event = .bargeIn(heardMilliseconds: heard)
+        case .responseLatency(let milliseconds):
+            event = .responseLatency(milliseconds: milliseconds)
         case .failed(let reason):
             event = .failure(reason)
-        case .jobBooked:
-            // It reaches the record with the outcome.
+        case .jobBooked, .toolStarted:
+            // A job reaches the record with the outcome; a tool call when it is over.
             return
         case .sessionReplaced(let why):
             event = .sessionReplaced(why.rawValue)

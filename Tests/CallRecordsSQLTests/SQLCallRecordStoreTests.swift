@@ -131,7 +131,80 @@ struct SQLCallRecordStoreTests {
             try await records.callStarted(callSid: sid, caller: nil, at: Self.now)
             #expect(try await records.callRecord(callSid: sid) != nil)
             let versions = try await storage.database.raw("SELECT version FROM call_record_migrations").all()
-            #expect(versions.count == 1)
+            #expect(versions.count == 2)
+        }
+    }
+
+    /// What the office's timeline needs (issue 17): each tool call's arguments and result, barge-ins, the caller's
+    /// waits; all in order, with the figures over a day.
+    @Test(arguments: TestDatabase.allCases)
+    func theTimelineKeepsToolDetailsBargeInsAndWaitsAndTheFiguresSumThem(backend: TestDatabase) async throws {
+        try await Self.withStore(backend) { store in
+            func at(_ seconds: Double) -> Date { Self.now.addingTimeInterval(seconds) }
+            let booked = "CA" + String(repeating: "4", count: 32)
+            try await store.callStarted(callSid: booked, caller: "+14155552671", at: at(0))
+            try await store.append(.responseLatency(milliseconds: 300), callSid: booked, at: at(1))
+            try await store.append(.bargeIn(heardMilliseconds: 1200), callSid: booked, at: at(2))
+            try await store.append(
+                .tool(
+                    name: "create_booking",
+                    latencyMilliseconds: 21,
+                    ok: true,
+                    arguments: #"{"window":"morning"}"#,
+                    result: #"{"job_id":"QM-7K3P9D"}"#
+                ),
+                callSid: booked,
+                at: at(3)
+            )
+            try await store.append(.responseLatency(milliseconds: 500), callSid: booked, at: at(4))
+            try await store.append(
+                .usage(inputTokens: 1, outputTokens: 1, costMicroDollars: 30_000),
+                callSid: booked,
+                at: at(4)
+            )
+            try await store.append(.outcome(.booked, jobID: "QM-7K3P9D"), callSid: booked, at: at(5))
+            try await store.append(.status("completed", durationSeconds: 60), callSid: booked, at: at(6))
+            let other = "CA" + String(repeating: "5", count: 32)
+            try await store.callStarted(callSid: other, caller: "+12125550123", at: at(10))
+            try await store.append(.responseLatency(milliseconds: 900), callSid: other, at: at(11))
+            try await store.append(.outcome(.endedByCaller, jobID: nil), callSid: other, at: at(12))
+            try await store.append(.status("completed", durationSeconds: 20), callSid: other, at: at(13))
+
+            let record = try #require(try await store.callRecord(callSid: booked))
+            #expect(record.responseLatencies == [300, 500])
+            #expect(record.bargeIns == [1200])
+            #expect(record.toolCalls.first?.arguments == #"{"window":"morning"}"#)
+            #expect(record.toolCalls.first?.result == #"{"job_id":"QM-7K3P9D"}"#)
+            #expect(
+                record.timeline.map(\.event) == [
+                    .responseLatency(milliseconds: 300),
+                    .bargeIn(heardMilliseconds: 1200),
+                    .tool(
+                        name: "create_booking",
+                        latencyMilliseconds: 21,
+                        ok: true,
+                        arguments: #"{"window":"morning"}"#,
+                        result: #"{"job_id":"QM-7K3P9D"}"#
+                    ),
+                    .responseLatency(milliseconds: 500),
+                    .outcome(.booked, jobID: "QM-7K3P9D"),
+                    .status("completed", durationSeconds: 60),
+                ]
+            )
+
+            let page = try await store.calls(matching: CallListFilter(), limit: 10, offset: 0)
+            #expect(page.calls.map(\.callSid) == [other, booked])
+            #expect(page.calls.last?.averageResponseMilliseconds == 400)
+            #expect(!page.more)
+            let figures = try await store.figures(from: at(-60), to: at(60))
+            #expect(figures.calls == 2 && figures.booked == 1)
+            #expect(figures.conversion == 0.5)
+            #expect(figures.averageDurationSeconds == 40)
+            #expect(figures.averageCostMicroDollars == 15_000)
+            #expect(figures.responseP50Milliseconds == 500)
+            #expect(figures.responseP90Milliseconds == 900)
+            let none = try await store.figures(from: at(3600), to: at(7200))
+            #expect(none.calls == 0 && none.conversion == nil && none.responseP50Milliseconds == nil)
         }
     }
 }
