@@ -363,9 +363,13 @@ let package = Package(
             dependencies: [
                 "Booking",
                 "BookingServer",
+                "CallRecordsSQL",
                 "MCPClient",
                 "RealtimeAPI",
+                "SQLStorage",
+                "VoiceServer",
                 "VoiceTesting",
+                .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -8,7 +8,7 @@ struct VoiceServerCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ServeCommand.self, BookingMCPCommand.self, SimulateCommand.self, BenchCommand.self,
-            BookingBenchCommand.self, CheckCommand.self, HealthcheckCommand.self,
+            BookingBenchCommand.self, DashboardBenchCommand.self, CheckCommand.self, HealthcheckCommand.self,
         ],
         defaultSubcommand: ServeCommand.self
     )

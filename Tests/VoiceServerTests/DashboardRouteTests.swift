@@ -306,4 +306,29 @@ struct DashboardRouteTests {
             #expect(texts.last?.requestedBy == "staff")
         }
     }
+
+    @Test func aCallInProgressIsOnTheTodayPageWithItsCallerMaskedUntilItEnds() async throws {
+        let script = FakeRealtimeScript(responses: [.speech("Hello, NYC Quick Movers.", milliseconds: 2400)])
+        try await withCallServer(script: script, environment: Self.environment) { client, server, _ in
+            let dashboard = try await DashboardClient(server)
+            try await dashboard.signIn(token: Self.token)
+            let call = Task {
+                try await CallTests.caller(client).call([.silence(milliseconds: 2500), .hangUp])
+            }
+            var live = ""
+            _ = try await eventually(timeout: .seconds(5)) {
+                live = try await dashboard.get("/dashboard").body
+                return live.contains("Calls in progress <span class=\"count\">1</span>")
+            }
+            #expect(live.contains("+1 ••• ••• 2671"))
+            #expect(live.contains("<span class=\"state\">greeting</span>"))
+            #expect(!live.contains("555-2671"))
+            _ = try await call.value
+            let emptied = try await eventually(timeout: .seconds(5)) {
+                try await dashboard.get("/dashboard").body.contains("Calls in progress <span class=\"count\">0</span>")
+            }
+            #expect(emptied)
+            try await dashboard.shutdown()
+        }
+    }
 }
