@@ -9,18 +9,25 @@ package struct AssistantInstructions: Sendable {
     package var callerNumber: String?
     /// Hanging up and transferring, when the call offers them.
     package var callControlTools: Set<CallControlTool>
+    /// `RECORD_CALLS`: the call is recorded, and the greeting says so before anything else.
+    package var recorded: Bool
 
     package init(
         businessName: String,
         timeZone: TimeZone,
         callerNumber: String?,
-        callControlTools: Set<CallControlTool> = []
+        callControlTools: Set<CallControlTool> = [],
+        recorded: Bool = false
     ) {
         self.businessName = businessName
         self.timeZone = timeZone
         self.callerNumber = callerNumber
         self.callControlTools = callControlTools
+        self.recorded = recorded
     }
+
+    /// What the greeting says first when the call is recorded.
+    package static let recordingDisclosure = "This call is recorded."
 
     package func render(now: Date) -> String {
         let caller: String
@@ -51,7 +58,11 @@ package struct AssistantInstructions: Sendable {
             (send_verification_code), ask the caller to read it back, and check it (check_verification_code). Never \
             guess or repeat another customer's details.
             - If the caller interrupts you, stop and listen.
-            """ + callControlRules
+            """ + callControlRules + recordingRule
+    }
+
+    private var recordingRule: String {
+        recorded ? "\n- This call is recorded. If the caller asks, say so, and that the company keeps it." : ""
     }
 
     private var callControlRules: String {
@@ -69,8 +80,10 @@ package struct AssistantInstructions: Sendable {
 
     /// What to say first, as the instructions of the greeting response.
     package func greeting(now: Date) -> String {
-        render(now: now) + "\n\nThe call has just connected. Greet the caller as \(businessName) in one short sentence "
-            + "and ask how you can help with their move."
+        let disclosure =
+            recorded ? "Begin with these exact words: \"\(Self.recordingDisclosure)\" Then greet" : "Greet"
+        return render(now: now) + "\n\nThe call has just connected. \(disclosure) the caller as \(businessName) in one "
+            + "short sentence and ask how you can help with their move."
     }
 
     private static func format(_ date: Date, _ pattern: String, _ timeZone: TimeZone) -> String {

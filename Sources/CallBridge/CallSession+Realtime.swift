@@ -155,7 +155,8 @@ extension CallSession {
             businessName: configuration.businessName,
             timeZone: configuration.timeZone,
             callerNumber: call.callerNumber,
-            callControlTools: callControl
+            callControlTools: callControl,
+            recorded: configuration.recorded
         )
         return CallStateMachine(
             streamSid: call.start.streamSid,

@@ -36,6 +36,8 @@ package final class CallSession: Sendable {
         /// `REALTIME_SESSION_MAX_SECONDS`: a session is rolled over this long after it opened (earlier if the
         /// service says it ends sooner), at the next turn boundary. `nil` never rolls over.
         package var sessionMaxDuration: Duration?
+        /// `RECORD_CALLS`: the assistant discloses the recording first.
+        package var recorded: Bool
 
         package init(
             businessName: String,
@@ -48,7 +50,8 @@ package final class CallSession: Sendable {
             maxCallDuration: Duration? = nil,
             silenceTimeout: Duration? = nil,
             retryPolicy: RealtimeRetryPolicy = .standard,
-            sessionMaxDuration: Duration? = .seconds(3300)
+            sessionMaxDuration: Duration? = .seconds(3300),
+            recorded: Bool = false
         ) {
             self.businessName = businessName
             self.timeZone = timeZone
@@ -61,6 +64,7 @@ package final class CallSession: Sendable {
             self.silenceTimeout = silenceTimeout
             self.retryPolicy = retryPolicy
             self.sessionMaxDuration = sessionMaxDuration
+            self.recorded = recorded
         }
     }
 

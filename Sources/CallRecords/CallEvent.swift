@@ -13,6 +13,9 @@ package enum CallEvent: Sendable, Equatable {
     case bargeIn(heardMilliseconds: Int?)
     /// The caller waited this long for an answer: from the end of their speech to the first audio of the reply.
     case responseLatency(milliseconds: Int)
+    /// Twilio's recording status callback (`RECORD_CALLS`): the recording's SID, its status (`completed`,
+    /// `absent`, `failed`) and length.
+    case recording(sid: String, status: String, durationSeconds: Int?)
     /// The tokens of one response and what they cost, in millionths of a dollar.
     case usage(inputTokens: Int, outputTokens: Int, costMicroDollars: Int)
     /// The Realtime session was replaced mid-call, for this reason (`dropped`, `error`, `session_expired`,

@@ -77,6 +77,16 @@ package struct CallRecord: Sendable, Equatable {
     package var sessionReplacements: [String] = []
     /// Why the call failed, when it did.
     package var failureReason: String?
+    /// The call's recordings (`RECORD_CALLS`), as Twilio last reported each: SID and status.
+    package var recordings: [(sid: String, status: String)] {
+        var latest: [(sid: String, status: String)] = []
+        for case .recording(let sid, let status, _) in timeline.map(\.event) {
+            latest.removeAll { $0.sid == sid }
+            latest.append((sid, status))
+        }
+        return latest
+    }
+
     /// Every recorded event in order (usage reports are summed into the token counts instead).
     package var timeline: [TimedEvent] = []
     /// How long the caller waited for each answer, in order (milliseconds).

@@ -120,6 +120,16 @@ package final class SQLCallRecordStore: CallRecordStore {
             )
         case .bargeIn(let heard):
             try await insertEvent(id: id, callSid: callSid, at: time, kind: "barge_in", number: heard)
+        case .recording(let sid, let status, let duration):
+            try await insertEvent(
+                id: id,
+                callSid: callSid,
+                at: time,
+                kind: "recording",
+                name: sid,
+                text: status,
+                number: duration
+            )
         case .responseLatency(let milliseconds):
             try await insertEvent(id: id, callSid: callSid, at: time, kind: "latency", number: milliseconds)
             try await database.raw(
@@ -205,7 +215,7 @@ package final class SQLCallRecordStore: CallRecordStore {
                 record.bargeIns.append(heard)
             case .responseLatency(let milliseconds):
                 record.responseLatencies.append(milliseconds)
-            case .usage, .outcome:
+            case .usage, .outcome, .recording:
                 break
             }
         }
@@ -232,6 +242,7 @@ package final class SQLCallRecordStore: CallRecordStore {
         case "session_replaced": return .sessionReplaced(name)
         case "failure": return .failure(text ?? "")
         case "barge_in": return .bargeIn(heardMilliseconds: number)
+        case "recording": return .recording(sid: name, status: text ?? "", durationSeconds: number)
         case "latency": return number.map { .responseLatency(milliseconds: $0) }
         case "outcome": return CallOutcome(rawValue: name).map { .outcome($0, jobID: nil) }
         default: return nil

@@ -47,6 +47,8 @@ struct CallPage: Sendable {
     var latency: String
     var timeline: [Entry]
     var texts: [Text]
+    /// Where the page's player gets each recording (through this server).
+    var recordings: [String]
 
     init(chrome: PageChrome, record: CallRecord, texts: [OutboxMessage], format: DashboardFormat) {
         self.chrome = chrome
@@ -71,6 +73,9 @@ struct CallPage: Sendable {
             : "\(waits.count) answers, median \(DashboardFormat.milliseconds(CallFigures.percentile(waits, 0.5))), "
                 + "longest \(DashboardFormat.milliseconds(waits.last))"
         timeline = record.timeline.compactMap { Self.entry($0, format: format) }
+        recordings = record.recordings.filter { !["absent", "failed"].contains($0.status) }.map {
+            "/dashboard/calls/\(record.callSid)/recording/\($0.sid)"
+        }
         self.texts = texts.map {
             Text(
                 time: format.dateTime($0.createdAt),
@@ -115,6 +120,8 @@ struct CallPage: Sendable {
                 "Ended",
                 DashboardFormat.label(outcome.rawValue) + (jobID.map { ", move \($0)" } ?? "")
             )
+        case .recording(let sid, let status, let duration):
+            return note("recording", "Recording", "\(sid) \(status)" + (duration.map { ", \($0) s" } ?? ""))
         case .responseLatency, .usage:
             return nil
         }

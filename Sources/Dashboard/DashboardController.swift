@@ -35,6 +35,8 @@ package struct DashboardController<Context: RequestContext>: Sendable {
     let sessions: DashboardSessionStore
     let adminToken: @Sendable () -> String?
     let liveCalls: @Sendable () async -> [LiveCall]
+    /// A recording's audio from Twilio, fetched with the account's credentials; `nil` without them.
+    let recordingAudio: (@Sendable (String) async throws -> ResponseBody)?
     let business: String
     let format: DashboardFormat
     let templates: DashboardTemplates
@@ -50,9 +52,11 @@ package struct DashboardController<Context: RequestContext>: Sendable {
         liveCalls: @escaping @Sendable () async -> [LiveCall],
         business: String,
         timeZone: TimeZone,
+        recordingAudio: (@Sendable (String) async throws -> ResponseBody)? = nil,
         now: @escaping @Sendable () -> Date = Date.init,
         logger: Logger
     ) throws {
+        self.recordingAudio = recordingAudio
         self.callRecords = callRecords
         self.booking = booking
         self.sessions = sessions
@@ -83,6 +87,13 @@ package struct DashboardController<Context: RequestContext>: Sendable {
         group.get("calls") { request, _ in try await callList(request) }
         group.get("calls/:sid") { request, context in
             try await callDetail(request, callSid: context.parameters.require("sid"))
+        }
+        group.get("calls/:sid/recording/:recording") { request, context in
+            try await recording(
+                request,
+                callSid: context.parameters.require("sid"),
+                recordingSid: context.parameters.require("recording")
+            )
         }
         group.get("moves") { request, _ in try await moveList(request) }
         group.get("moves/:id") { request, context in
@@ -326,6 +337,46 @@ package struct DashboardController<Context: RequestContext>: Sendable {
         if let jobID = record.jobID, let booking { texts = try await booking.store.outbox(jobID: jobID) }
         let page = CallPage(chrome: chrome(session, .calls, request), record: record, texts: texts, format: format)
         return html(templates.render(page, template: "call"))
+    }
+
+    /// A call's recording, streamed from Twilio through this server: staff never get a link to Twilio, and the
+    /// account's credentials never leave it.
+    func recording(_ request: Request, callSid: String, recordingSid: String) async throws -> Response {
+        guard let session = try await session(request) else { return redirect("/dashboard/login") }
+        guard let record = try await callRecords.callRecord(callSid: callSid),
+            record.recordings.contains(where: { $0.sid == recordingSid })
+        else {
+            return message(session, request, status: .notFound, heading: "No such recording", text: recordingSid)
+        }
+        guard let recordingAudio else {
+            return message(
+                session,
+                request,
+                status: .notFound,
+                heading: "No Twilio credentials",
+                text: "Set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to play recordings."
+            )
+        }
+        do {
+            let body = try await recordingAudio(recordingSid)
+            return Response(
+                status: .ok,
+                headers: [.contentType: "audio/mpeg", .cacheControl: "private, no-store"],
+                body: body
+            )
+        } catch {
+            logger.warning(
+                "Recording not fetched",
+                metadata: ["recording_sid": "\(recordingSid)", "reason": "\(error)"]
+            )
+            return message(
+                session,
+                request,
+                status: .notFound,
+                heading: "Recording not available",
+                text: "Twilio has not made this recording available (it may still be processing)."
+            )
+        }
     }
 
     func moveList(_ request: Request) async throws -> Response {

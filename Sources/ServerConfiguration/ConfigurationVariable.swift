@@ -34,6 +34,7 @@ package enum ConfigurationVariable: String, CaseIterable, Sendable {
     case realtimeSessionMaxSeconds = "REALTIME_SESSION_MAX_SECONDS"
     case drainSeconds = "DRAIN_SECONDS"
     case drainRedirectURL = "DRAIN_REDIRECT_URL"
+    case recordCalls = "RECORD_CALLS"
     case smsAllowedCountries = "SMS_ALLOWED_COUNTRIES"
     case businessName = "BUSINESS_NAME"
     case businessTimeZone = "BUSINESS_TIMEZONE"

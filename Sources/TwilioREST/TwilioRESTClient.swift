@@ -93,6 +93,40 @@ package struct TwilioRESTClient: Sendable {
         _ = try await post("Calls/\(callSid).json", [("Twiml", twiml)])
     }
 
+    // MARK: Recordings
+
+    /// Starts recording a live call, both sides on their own channel; Twilio reports on `statusCallback` when the
+    /// recording is ready. Returns the recording's SID (`RE…`).
+    package func startRecording(callSid: String, statusCallback: String?) async throws -> String {
+        struct Recording: Decodable { var sid: String }
+        var fields: [(name: String, value: String)] = [("RecordingChannels", "dual")]
+        if let statusCallback {
+            fields += [
+                ("RecordingStatusCallback", statusCallback), ("RecordingStatusCallbackMethod", "POST"),
+                ("RecordingStatusCallbackEvent", "completed absent"),
+            ]
+        }
+        let data = try await post("Calls/\(callSid)/Recordings.json", fields)
+        return try JSONDecoder().decode(Recording.self, from: data).sid
+    }
+
+    /// A recording's audio as MP3, streamed: the response, for its body to be passed on as it arrives.
+    package func recordingAudio(recordingSid: String) async throws -> HTTPClientResponse {
+        guard recordingSid.hasPrefix("RE"), recordingSid.allSatisfy({ $0.isLetter || $0.isNumber }) else {
+            throw TwilioRESTError(status: 404, code: 20404, message: "not a recording SID")
+        }
+        var request = HTTPClientRequest(
+            url: "\(baseURL)/2010-04-01/Accounts/\(accountSid)/Recordings/\(recordingSid).mp3"
+        )
+        request.headers.add(name: "Authorization", value: authorization())
+        let response = try await httpClient.execute(request, timeout: .seconds(30))
+        guard (200..<300).contains(response.status.code) else {
+            let body = try await response.body.collect(upTo: 1024 * 1024)
+            throw Self.error(status: Int(response.status.code), body: Data(buffer: body))
+        }
+        return response
+    }
+
     // MARK: Messages
 
     /// A message resource as Twilio describes it.

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Booking
 import BookingMCP
 import BookingServer
@@ -143,6 +144,7 @@ package struct VoiceApplication: Sendable {
             liveCalls: { liveCalls.snapshot },
             business: configuration.booking.businessName,
             timeZone: configuration.booking.policy.timeZone,
+            recordingAudio: recordingAudio(configuration.booking.twilio.restClient(secrets: secrets)),
             logger: logger
         )
         let router = makeRouter(
@@ -212,6 +214,17 @@ package struct VoiceApplication: Sendable {
         )
     }
 
+    /// Fetches a recording's audio with the account's credentials, for the dashboard to stream; `nil` without them.
+    private static func recordingAudio(
+        _ client: TwilioRESTClient?
+    ) -> (@Sendable (String) async throws -> ResponseBody)? {
+        guard let client else { return nil }
+        return { recordingSid in
+            let response = try await client.recordingAudio(recordingSid: recordingSid)
+            return ResponseBody(asyncSequence: response.body)
+        }
+    }
+
     private static func makeRouter(
         configuration: VoiceServerConfiguration,
         secrets: SecretStore,
@@ -277,7 +290,17 @@ package struct VoiceApplication: Sendable {
                     callRecords: overrides.journalStore(callRecords),
                     metrics: overrides.metrics,
                     tokenPrices: configuration.tokenPrices,
-                    liveCalls: liveCalls
+                    liveCalls: liveCalls,
+                    recorder: configuration.recordCalls
+                        ? twilio.restClient(secrets: secrets).map {
+                            CallRecorder(
+                                client: $0,
+                                statusCallback: configuration.booking.publicBaseURL.map {
+                                    "\($0.scheme)://\($0.authority)/voice/recording-status"
+                                },
+                                callRecords: overrides.journalStore(callRecords)
+                            )
+                        } : nil
                 ),
                 retryPolicy: overrides.realtimeRetryPolicy
             ),

@@ -42,7 +42,8 @@ package struct CallSessionFactory: Sendable {
             maxCallDuration: serverConfiguration.maxCallDuration,
             silenceTimeout: serverConfiguration.silenceTimeout,
             retryPolicy: retryPolicy,
-            sessionMaxDuration: serverConfiguration.realtimeSessionMaxDuration
+            sessionMaxDuration: serverConfiguration.realtimeSessionMaxDuration,
+            recorded: serverConfiguration.recordCalls
         )
         self.callController = callController
         self.realtimeURL = serverConfiguration.openAIRealtimeURL

@@ -12,11 +12,17 @@ struct ServerCallHost: CallHost {
     let metrics: ServerMetrics
     let tokenPrices: TokenPrices
     let liveCalls: LiveCallBoard
+    /// `RECORD_CALLS`: records each call once its stream starts; `nil` records nothing.
+    let recorder: CallRecorder?
 
     func callStarted(_ start: TwilioInboundMessage.Start, logger: Logger) async -> CallAdmission? {
         guard await callRegistry.streamStarted(callSid: start.callSid, streamSid: start.streamSid) else { return nil }
         let caller = start.customParameters[VoiceWebhookController.StreamParameter.from]
         liveCalls.started(callSid: start.callSid, caller: caller)
+        if let recorder {
+            // Not awaited: the call's greeting must not wait for Twilio.
+            Task { await recorder.start(callSid: start.callSid, logger: logger) }
+        }
         var journals: [any CallJournal] = [
             CallMetricsJournal(metrics: metrics, prices: tokenPrices),
             LiveCallBoard.Journal(board: liveCalls, callSid: start.callSid),

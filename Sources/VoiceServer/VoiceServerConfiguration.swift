@@ -60,6 +60,9 @@ package struct VoiceServerConfiguration: Sendable {
     /// `DRAIN_REDIRECT_URL`: while draining, new calls are redirected (TwiML `<Redirect>`) to this webhook, on
     /// another instance; unset, they are told the lines are busy.
     package var drainRedirectURL: URL?
+    /// `RECORD_CALLS`: each call is recorded through Twilio's REST API, both channels, once its stream starts; the
+    /// greeting says so first, and the dashboard plays the recording.
+    package var recordCalls = false
 
     /// Reads the configuration again from where ``load(environment:environmentFile:)`` read it (the environment,
     /// `.env`, and the `*_FILE` secrets, which may have changed); `nil` for a configuration made in code.
@@ -160,6 +163,17 @@ package struct VoiceServerConfiguration: Sendable {
             self.drainDuration = .seconds(seconds)
         }
         self.drainRedirectURL = try values.url(.drainRedirectURL, schemes: ["https", "http"])
+        if let text = values[.recordCalls] {
+            switch text.lowercased() {
+            case "true", "1", "yes", "on": self.recordCalls = true
+            case "false", "0", "no", "off": self.recordCalls = false
+            default:
+                throw ConfigurationError(
+                    variable: ConfigurationVariable.recordCalls.name,
+                    problem: "must be true or false, not \"\(text)\""
+                )
+            }
+        }
         if let text = values[.realtimeSessionMaxSeconds] {
             // The service ends a session at 60 minutes: the rollover must come before, with time to find a pause.
             guard let seconds = Double(text), seconds >= 1, seconds <= 3540 else {
@@ -188,6 +202,11 @@ package struct VoiceServerConfiguration: Sendable {
         if twilio.authToken == nil {
             warnings.append(
                 "TWILIO_AUTH_TOKEN is not set: Twilio signatures are NOT checked, and only requests from this machine are taken (development only; production refuses to start)"
+            )
+        }
+        if recordCalls, twilio.accountSID == nil || twilio.authToken == nil {
+            warnings.append(
+                "RECORD_CALLS is on but TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are not both set: calls cannot be recorded"
             )
         }
         if booking.publicBaseURL == nil {

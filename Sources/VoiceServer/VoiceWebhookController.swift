@@ -27,6 +27,7 @@ package struct VoiceWebhookController: Sendable {
         group.post("incoming", use: incoming)
         group.post("status", use: status)
         group.get("status", use: status)
+        group.post("recording-status", use: recordingStatus)
     }
 
     /// Names of the `<Parameter>`s the media stream's `start` message carries.
@@ -150,6 +151,31 @@ package struct VoiceWebhookController: Sendable {
         case .tooManyCallsFromNumber:
             return (.tooManyCallsFromNumber, .reject)
         }
+    }
+
+    /// Twilio's recording status callback (`RECORD_CALLS`): kept with the call, for the dashboard to play.
+    @Sendable func recordingStatus(request: Request, context: VoiceRequestContext) async throws -> Response {
+        let parameters = context.twilioParameters
+        guard let callSid = parameters["CallSid"], !callSid.isEmpty,
+            let recordingSid = parameters["RecordingSid"], !recordingSid.isEmpty,
+            let recordingStatus = parameters["RecordingStatus"], !recordingStatus.isEmpty
+        else {
+            throw HTTPError(.badRequest, message: "Missing CallSid, RecordingSid or RecordingStatus.")
+        }
+        try await callRecords?.append(
+            .recording(
+                sid: recordingSid,
+                status: recordingStatus,
+                durationSeconds: parameters["RecordingDuration"].flatMap { Int($0) }
+            ),
+            callSid: callSid,
+            at: Date()
+        )
+        context.logger.info(
+            "Recording status",
+            metadata: ["call_sid": "\(callSid)", "recording_sid": "\(recordingSid)", "status": "\(recordingStatus)"]
+        )
+        return Self.xmlResponse(#"<?xml version="1.0" encoding="UTF-8"?><Response/>"#)
     }
 
     @Sendable func status(request: Request, context: VoiceRequestContext) async throws -> Response {

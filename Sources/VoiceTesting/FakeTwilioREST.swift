@@ -52,7 +52,16 @@ package final class FakeTwilioREST: Sendable {
         var holdingMessageAnswers = false
         /// While set, a `POST` to `Messages.json` waits before Twilio takes it (nothing is sent yet).
         var holdingMessageRequests = false
+        /// Recordings started (`Calls/{CallSid}/Recordings.json`): recording SID → call SID.
+        var recordings: [String: String] = [:]
     }
+
+    /// What every recording's `.mp3` holds here: an ID3 header and a few bytes, enough to check they were passed on.
+    package static let recordingAudio: [UInt8] =
+        Array("ID3".utf8) + [4, 0, 0, 0, 0, 0] + Array(repeating: 0x55, count: 2048)
+
+    /// The recordings started so far: recording SID → call SID.
+    package var recordings: [String: String] { state.value.recordings }
 
     package let accountSid: String
     package let authToken: String
@@ -133,11 +142,39 @@ package final class FakeTwilioREST: Sendable {
             if resource == "Messages.json" {
                 return try await Self.send(fields, state: state)
             }
+            let parts = resource.split(separator: "/")
+            if parts.count == 3, parts[0] == "Calls", parts[2] == "Recordings.json" {
+                let recordingSid = "RE" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+                state.withLock { $0.recordings[recordingSid] = String(parts[1]) }
+                return json(
+                    status: 201,
+                    [
+                        "sid": recordingSid, "call_sid": String(parts[1]), "status": "in-progress",
+                        "channels": fields["RecordingChannels"] == "dual" ? 2 : 1,
+                    ]
+                )
+            }
             return Self.answer(resource: resource, status: form["Status"], accountSid: accountSid)
         }
         router.get("2010-04-01/Accounts/:account/**") { request, context -> Response in
             guard authorized(request, context) else { return Self.unauthorized }
-            guard context.parameters.getCatchAll().joined(separator: "/") == "Messages.json" else {
+            let resource = context.parameters.getCatchAll().joined(separator: "/")
+            if resource.hasPrefix("Recordings/"), resource.hasSuffix(".mp3") {
+                let recordingSid = String(resource.dropFirst("Recordings/".count).dropLast(".mp3".count))
+                let known = state.withLock { state in
+                    state.requests.append(Request(method: "GET", resource: resource, form: [:], receivedAt: .now))
+                    return state.recordings[recordingSid] != nil
+                }
+                guard known else {
+                    return Self.json(Failure(status: 404, code: 20404, message: "The requested resource was not found"))
+                }
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "audio/mpeg"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: recordingAudio))
+                )
+            }
+            guard resource == "Messages.json" else {
                 return Self.json(Failure(status: 404, code: 20404, message: "The requested resource was not found"))
             }
             let query = request.uri.queryParameters
