@@ -58,7 +58,9 @@ extension SQLBookingStore {
         if let text = search.text?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
             let digits = text.filter(\.isNumber)
             var alternatives = SQLQueryString("id = \(bind: JobID.normalized(text))")
-            alternatives += " OR LOWER(customer_name) LIKE \(bind: "%" + text.lowercased() + "%")"
+            // `%`, `_` and `\` the office types are matched as themselves.
+            let escaped = text.lowercased().replacing(/[%_\\]/) { "\\" + $0.output }
+            alternatives += " OR LOWER(customer_name) LIKE \(bind: "%" + escaped + "%") ESCAPE '\\'"
             if digits.count >= 4 { alternatives += " OR phone LIKE \(bind: "%" + digits)" }
             query += " AND (" + alternatives + ")"
         }
@@ -94,10 +96,10 @@ extension SQLBookingStore {
             """
             SELECT j.* FROM jobs j
             WHERE j.created_at >= \(bind: SQLTimestamp.text(since)) AND j.status <> 'cancelled'
-            AND NOT EXISTS (
-                SELECT 1 FROM outbox o WHERE o.job_id = j.id AND o.kind = \(bind: BookingService.confirmationKind)
-                AND o.status NOT IN ('failed', 'undelivered', 'disabled')
-            )
+            AND COALESCE((
+                SELECT o.status FROM outbox o WHERE o.job_id = j.id AND o.kind = \(bind: BookingService.confirmationKind)
+                ORDER BY o.sequence DESC LIMIT 1
+            ), 'none') IN ('none', 'failed', 'undelivered', 'disabled')
             ORDER BY j.created_at DESC LIMIT \(bind: limit)
             """
         ).all()

@@ -13,7 +13,7 @@ import NIOCore
 /// Staff sign in with `ADMIN_TOKEN` and get a session cookie (`HttpOnly`, `SameSite=Strict`, `Secure` behind
 /// https); every form carries the session's CSRF token, and every page is sent with a strict content security
 /// policy and no caching. Changes go through ``BookingService``, as the tools' do, recorded as made by `staff`.
-package struct DashboardController<Context: RequestContext>: Sendable {
+package struct DashboardController<Context: RemoteAddressRequestContext>: Sendable {
     /// The embedded booking system; `nil` when it runs elsewhere (`MCP_SERVER_URL`), and the moves and texts pages
     /// say so.
     package struct BookingAccess: Sendable {
@@ -81,7 +81,7 @@ package struct DashboardController<Context: RequestContext>: Sendable {
             )
         }
         group.get("login") { request, _ in try await loginForm(request) }
-        group.post("login") { request, _ in try await signIn(request) }
+        group.post("login") { request, context in try await signIn(request, from: context.remoteAddress) }
         group.post("logout") { request, _ in try await signOut(request) }
         group.get("days/:date") { request, context in try await day(request, date: context.parameters.require("date")) }
         group.get("calls") { request, _ in try await callList(request) }
@@ -116,8 +116,8 @@ package struct DashboardController<Context: RequestContext>: Sendable {
 
     /// The signed-in session the request's cookie names, if any.
     func session(_ request: Request) async throws -> DashboardSessionStore.Session? {
-        guard adminToken() != nil, let cookie = request.cookies[Self.sessionCookie]?.value else { return nil }
-        return try await sessions.session(cookie: cookie, now: now())
+        guard let token = adminToken(), let cookie = request.cookies[Self.sessionCookie]?.value else { return nil }
+        return try await sessions.session(cookie: cookie, adminToken: token, now: now())
     }
 
     func loginForm(_ request: Request, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response
@@ -134,7 +134,7 @@ package struct DashboardController<Context: RequestContext>: Sendable {
         return response
     }
 
-    func signIn(_ request: Request) async throws -> Response {
+    func signIn(_ request: Request, from address: SocketAddress?) async throws -> Response {
         guard let expected = adminToken() else { return try await loginForm(request) }
         guard let form = try? await decode(DashboardForms.SignIn.self, from: request),
             let loginCookie = request.cookies[Self.loginCookie]?.value,
@@ -142,7 +142,8 @@ package struct DashboardController<Context: RequestContext>: Sendable {
         else {
             return try await loginForm(request, error: "The form expired; sign in again.", status: .forbidden)
         }
-        guard signIns.mayTry(now: now()) else {
+        let client = address?.ipAddress ?? "unknown"
+        guard signIns.mayTry(client, now: now()) else {
             logger.warning("Dashboard sign-in refused: too many wrong tokens")
             return try await loginForm(
                 request,
@@ -151,11 +152,11 @@ package struct DashboardController<Context: RequestContext>: Sendable {
             )
         }
         guard Self.same(form.token, expected) else {
-            signIns.failed(now: now())
+            signIns.failed(client, now: now())
             logger.notice("Dashboard sign-in with a wrong token")
             return try await loginForm(request, error: "That is not the admin token.", status: .unauthorized)
         }
-        let (cookieValue, session) = try await sessions.create(now: now())
+        let (cookieValue, session) = try await sessions.create(adminToken: expected, now: now())
         var response = redirect("/dashboard")
         let seconds = Int(session.expiresAt.timeIntervalSince(now()))
         response.setCookie(
@@ -230,7 +231,7 @@ package struct DashboardController<Context: RequestContext>: Sendable {
                         tag: "text \($0.status)",
                         tagClass: "bad",
                         title: "Text about \($0.jobID) to \(DashboardFormat.masked($0.recipient))",
-                        detail: $0.lastError ?? format.dateTime($0.createdAt),
+                        detail: $0.lastError.map(DashboardFormat.maskingNumbers) ?? format.dateTime($0.createdAt),
                         link: "/dashboard/texts?status=failed"
                     )
                 }
@@ -299,7 +300,7 @@ package struct DashboardController<Context: RequestContext>: Sendable {
         let to = query.get("to").flatMap { CalendarDate(iso: $0) }
         let outcome = query.get("outcome").flatMap(CallOutcome.init(rawValue:))
         let caller = query.get("caller").map { $0.filter(\.isNumber) } ?? ""
-        let pageNumber = max(1, query.get("page").flatMap { Int($0) } ?? 1)
+        let pageNumber = Self.pageNumber(query.get("page"))
         let filter = CallListFilter(
             from: from.map(format.startOfDay),
             to: to.map { format.startOfDay($0.adding(days: 1)) },
@@ -385,7 +386,7 @@ package struct DashboardController<Context: RequestContext>: Sendable {
         let query = request.uri.queryParameters
         let text = query.get("q") ?? ""
         let date = query.get("date").flatMap { CalendarDate(iso: $0) }
-        let pageNumber = max(1, query.get("page").flatMap { Int($0) } ?? 1)
+        let pageNumber = Self.pageNumber(query.get("page"))
         let (jobs, more) = try await booking.store.jobs(
             matching: JobSearch(text: text, date: date),
             limit: Self.pageSize,
@@ -449,6 +450,7 @@ package struct DashboardController<Context: RequestContext>: Sendable {
                 }
                 _ = try await booking.service.reschedule(jobID: id, dateText: date, window: window, by: .staff)
             case "resend":
+                try await requireLive(id, booking)
                 _ = try await booking.service.confirmation(jobID: id, resend: true, for: .staff)
             default:
                 return try await moveDetail(request, jobID: id, error: "Unknown action.", status: .notFound)
@@ -466,7 +468,7 @@ package struct DashboardController<Context: RequestContext>: Sendable {
         guard let booking else { return elsewhere(session, request) }
         let query = request.uri.queryParameters
         let tab = TextsPage.tabs.first { $0.value == query.get("status") } ?? TextsPage.tabs[0]
-        let pageNumber = max(1, query.get("page").flatMap { Int($0) } ?? 1)
+        let pageNumber = Self.pageNumber(query.get("page"))
         let (messages, more) = try await booking.store.outbox(
             statuses: tab.statuses,
             limit: Self.pageSize,
@@ -500,6 +502,10 @@ package struct DashboardController<Context: RequestContext>: Sendable {
             )
         }
         do {
+            guard message.kind == BookingService.confirmationKind else {
+                throw BookingError.invalidArgument(field: "text", reason: "only a confirmation can be sent again here")
+            }
+            try await requireLive(message.jobID, booking)
             let phone = form.phone?.trimmingCharacters(in: .whitespaces)
             _ = try await booking.service.confirmation(
                 jobID: message.jobID,
@@ -518,6 +524,17 @@ package struct DashboardController<Context: RequestContext>: Sendable {
         }
         logger.info("Dashboard text resent", metadata: ["job": "\(message.jobID)", "by": "staff"])
         return redirect("/dashboard/texts?status=waiting&done=resent")
+    }
+
+    /// A confirmation is sent only for a move that is still on: not for one cancelled or done since.
+    func requireLive(_ jobID: String, _ booking: BookingAccess) async throws {
+        let job = try await booking.service.job(id: jobID)
+        guard !job.status.isFinal else {
+            throw BookingError.invalidArgument(
+                field: "job",
+                reason: "move \(job.id) is \(job.status.rawValue): no confirmation is sent"
+            )
+        }
     }
 
     // MARK: Responses
@@ -587,7 +604,8 @@ package struct DashboardController<Context: RequestContext>: Sendable {
 
     func cookie(_ name: String, _ value: String, request: Request, path: String, maxAge: Int) -> Cookie {
         // Behind an https proxy the cookie never travels in the clear; on the loopback listener it cannot be Secure.
-        let secure = request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https"
+        let forwarded = request.headers[HTTPField.Name("X-Forwarded-Proto")!] ?? ""
+        let secure = forwarded.split(separator: ",").first?.trimmingCharacters(in: .whitespaces).lowercased() == "https"
         return Cookie(
             name: name,
             value: value,
@@ -605,6 +623,11 @@ package struct DashboardController<Context: RequestContext>: Sendable {
 
     func decode<Form: Decodable>(_ type: Form.Type, from request: Request) async throws -> Form {
         try URLEncodedFormDecoder().decode(Form.self, from: try await formText(request))
+    }
+
+    /// The page asked for, from 1 to 10,000 (a larger one would only overflow the offset).
+    static func pageNumber(_ text: String?) -> Int {
+        min(10_000, max(1, text.flatMap { Int($0) } ?? 1))
     }
 
     /// A link with its query (empty values left out).

@@ -14,6 +14,11 @@ struct DashboardFormat: Sendable {
         return country + "••• ••• " + digits.suffix(4)
     }
 
+    /// `text` with every phone number in it masked (Twilio's error messages can name the number).
+    static func maskingNumbers(_ text: String) -> String {
+        text.replacing(/\+?\d[\d\- ().]{6,}\d/) { match in masked(String(match.output)) }
+    }
+
     /// `+1 (415) 555-2671` for North American numbers; other numbers as stored.
     static func full(_ phone: String?) -> String {
         guard let phone, !phone.isEmpty else { return "hidden number" }

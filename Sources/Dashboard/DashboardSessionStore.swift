@@ -33,6 +33,7 @@ package struct DashboardSessionStore: Sendable {
                     CREATE TABLE IF NOT EXISTS dashboard_sessions (
                         id_hash TEXT PRIMARY KEY,
                         csrf_token TEXT NOT NULL,
+                        token_hash TEXT NOT NULL,
                         created_at TEXT NOT NULL,
                         expires_at TEXT NOT NULL
                     )
@@ -47,14 +48,14 @@ package struct DashboardSessionStore: Sendable {
         try await Self.migrations.run(on: storage, logger: logger)
     }
 
-    /// Starts a session; returns the cookie's value and the session.
-    package func create(now: Date = Date()) async throws -> (cookie: String, session: Session) {
+    /// Starts a session for whoever gave `adminToken`; returns the cookie's value and the session.
+    package func create(adminToken: String, now: Date = Date()) async throws -> (cookie: String, session: Session) {
         let id = Self.randomToken()
         let session = Session(csrfToken: Self.randomToken(), expiresAt: now + TimeInterval(lifetime.components.seconds))
         try await storage.database.raw(
             """
-            INSERT INTO dashboard_sessions (id_hash, csrf_token, created_at, expires_at) VALUES
-            (\(bind: Self.hash(id)), \(bind: session.csrfToken), \(bind: SQLTimestamp.text(now)),
+            INSERT INTO dashboard_sessions (id_hash, csrf_token, token_hash, created_at, expires_at) VALUES
+            (\(bind: Self.hash(id)), \(bind: session.csrfToken), \(bind: Self.hash(adminToken)), \(bind: SQLTimestamp.text(now)),
             \(bind: SQLTimestamp.text(session.expiresAt)))
             """
         ).run()
@@ -65,11 +66,15 @@ package struct DashboardSessionStore: Sendable {
         return (id, session)
     }
 
-    /// The live session a cookie names; `nil` when unknown or expired.
-    package func session(cookie: String, now: Date = Date()) async throws -> Session? {
+    /// The live session a cookie names; `nil` when unknown, expired, or begun with another admin token (a rotated
+    /// `ADMIN_TOKEN` signs everyone out).
+    package func session(cookie: String, adminToken: String, now: Date = Date()) async throws -> Session? {
         guard !cookie.isEmpty else { return nil }
         let row = try await storage.database.raw(
-            "SELECT csrf_token, expires_at FROM dashboard_sessions WHERE id_hash = \(bind: Self.hash(cookie))"
+            """
+            SELECT csrf_token, expires_at FROM dashboard_sessions
+            WHERE id_hash = \(bind: Self.hash(cookie)) AND token_hash = \(bind: Self.hash(adminToken))
+            """
         ).first()
         guard let row else { return nil }
         let expiresAt = try SQLTimestamp.date(row.decode(column: "expires_at", as: String.self))

@@ -15,7 +15,6 @@ struct TextsPage: Sendable {
         var time: String
         var jobID: String
         var recipient: String
-        var fullRecipient: String
         var status: String
         var error: String?
         var body: String
@@ -25,10 +24,9 @@ struct TextsPage: Sendable {
             id = message.id
             time = format.dateTime(message.createdAt)
             jobID = message.jobID
-            recipient = DashboardFormat.full(message.recipient)
-            fullRecipient = message.recipient
+            recipient = DashboardFormat.masked(message.recipient)
             status = message.status
-            error = message.lastError
+            error = message.lastError.map(DashboardFormat.maskingNumbers)
             body = message.body
             canRetry =
                 message.kind == BookingService.confirmationKind && TextsPage.failedStatuses.contains(message.status)

@@ -7,7 +7,7 @@ import UpgradeRefusals
 
 /// The request context of every route: Hummingbird's core storage, the WebSocket upgrade slot, and the Twilio
 /// parameters that ``TwilioWebhookAuthenticator`` decoded and checked.
-package struct VoiceRequestContext: TwilioWebhookRequestContext, WebSocketRequestContext {
+package struct VoiceRequestContext: TwilioWebhookRequestContext, WebSocketRequestContext, RemoteAddressRequestContext {
     package var coreContext: CoreRequestContextStorage
     package let webSocket: WebSocketHandlerReference<VoiceRequestContext>
     /// The webhook's fields: the form body of a `POST`, the query of a `GET`.

@@ -112,9 +112,19 @@ struct DashboardRouteTests {
     @Test func anExpiredSessionSignsOutAndSignOutEndsTheSessionEverywhere() async throws {
         try await withDashboard { client, server in
             let sessions = DashboardSessionStore(storage: server.callRecords.storage)
-            let (expired, _) = try await sessions.create(now: Date().addingTimeInterval(-13 * 3600))
+            let (expired, _) = try await sessions.create(
+                adminToken: Self.token,
+                now: Date().addingTimeInterval(-13 * 3600)
+            )
             client.set(cookie: "dashboard_session", value: expired)
             #expect(try await client.get("/dashboard").location == "/dashboard/login")
+            // A session begun with another admin token (before a rotation) opens nothing.
+            let (rotated, _) = try await sessions.create(adminToken: "the-token-before-rotation")
+            client.set(cookie: "dashboard_session", value: rotated)
+            #expect(try await client.get("/dashboard").location == "/dashboard/login")
+            let (current, _) = try await sessions.create(adminToken: Self.token)
+            client.set(cookie: "dashboard_session", value: current)
+            #expect(try await client.get("/dashboard").status == 200)
 
             try await client.signIn(token: Self.token)
             let cookie = try #require(client.cookies["dashboard_session"]).value
@@ -256,8 +266,11 @@ struct DashboardRouteTests {
             let tenDaysAgo = format.string(from: now.addingTimeInterval(-10 * 86400))
             let onThatDay = try await client.get("/dashboard/calls?from=\(tenDaysAgo)&to=\(tenDaysAgo)")
             #expect(sids(onThatDay) == [old])
-            // A filter that is not a date or an outcome is ignored, not an error.
+            // A filter that is not a date or an outcome is ignored, not an error; a huge page is an empty one.
             #expect(try await client.get("/dashboard/calls?from=soon&outcome=nonsense").status == 200)
+            let far = try await client.get("/dashboard/calls?page=9223372036854775807")
+            #expect(far.status == 200)
+            #expect(sids(far).isEmpty)
         }
     }
 
@@ -288,14 +301,18 @@ struct DashboardRouteTests {
             let queued = try await booking.service.confirmation(jobID: job.id, resend: false, for: .staff).message
             var failed = queued
             failed.status = OutboxMessage.Status.failed
-            failed.lastError = "21211: invalid 'To' phone number"
+            failed.lastError = "21211: The 'To' number +14155552671 is not a valid phone number."
             _ = try await booking.store.updateOutboxMessage(failed, expectedStatus: queued.status)
 
             try await client.signIn(token: Self.token)
             let page = try await client.get("/dashboard/texts")
-            #expect(page.body.contains("21211: invalid &#39;To&#39; phone number"))
+            // The list masks the number, in the recipient column and in Twilio's error alike.
+            #expect(page.body.contains("21211: The &#39;To&#39; number +1 ••• ••• 2671 is not a valid phone number."))
+            #expect(!page.body.contains("4155552671") && !page.body.contains("555-2671"))
             let today = try await client.get("/dashboard")
             #expect(today.body.contains("Text about \(job.id)"))
+            #expect(today.body.contains("Move \(job.id) for Dana Whitfield"))
+            #expect(!today.body.contains("4155552671"))
             let retried = try await client.post(
                 "/dashboard/texts/\(queued.id)/retry",
                 [("csrf", page.csrf ?? ""), ("phone", "+1 (646) 555-0199")]
@@ -304,6 +321,17 @@ struct DashboardRouteTests {
             let texts = try await booking.store.outbox(jobID: job.id)
             #expect(texts.last?.recipient == "+16465550199")
             #expect(texts.last?.requestedBy == "staff")
+            // The latest confirmation is on its way: the move no longer waits for a person.
+            #expect(!(try await client.get("/dashboard").body.contains("Move \(job.id) for Dana Whitfield")))
+
+            // Once the move is cancelled, no confirmation goes out for it, from either page.
+            _ = try await booking.service.updateStatus(jobID: job.id, to: .cancelled, by: .staff)
+            let csrf = page.csrf ?? ""
+            let refused = try await client.post("/dashboard/texts/\(queued.id)/retry", [("csrf", csrf), ("phone", "")])
+            #expect(refused.status == 409)
+            let resend = try await client.post("/dashboard/moves/\(job.id)/resend", [("csrf", csrf)])
+            #expect(resend.status == 409)
+            #expect(try await booking.store.outbox(jobID: job.id).count == texts.count)
         }
     }
 
