@@ -26,7 +26,6 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
-        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
@@ -56,11 +55,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Text frames written straight onto an upgraded WebSocket channel: coalesced flushes, cheap masking keys.
+        .target(
+            name: "WebSocketFrames",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The OpenAI Realtime API (GA): typed client and server events, the session configuration, the WebSocket client.
         .target(
             name: "RealtimeAPI",
             dependencies: [
                 "FlatJSON",
+                "WebSocketFrames",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -68,7 +77,6 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
-                .product(name: "WSCore", package: "swift-websocket"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -289,6 +297,7 @@ let package = Package(
                 "Dashboard",
                 "Booking",
                 "UpgradeRefusals",
+                "WebSocketFrames",
                 "TwilioMedia",
                 "RealtimeAPI",
                 "CallBridge",
@@ -402,6 +411,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "WebSocketFramesTests",
+            dependencies: [
+                "WebSocketFrames",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "FlatJSONTests",
             dependencies: ["FlatJSON"],
             swiftSettings: swiftSettings
@@ -497,7 +516,13 @@ let package = Package(
         ),
         .testTarget(
             name: "RealtimeAPITests",
-            dependencies: ["RealtimeAPI", "VoiceTesting"],
+            dependencies: [
+                "RealtimeAPI",
+                "VoiceTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
             resources: [.copy("Resources/openai-realtime-events.json")],
             swiftSettings: swiftSettings
         ),

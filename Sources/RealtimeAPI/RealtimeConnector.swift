@@ -7,7 +7,7 @@ import NIOPosix
 import NIOSSL
 import NIOWebSocket
 import Synchronization
-@_spi(WSInternal) import WSCore
+import WebSocketFrames
 
 /// Opens Realtime sessions: a WebSocket to `OPENAI_REALTIME_URL?model=OPENAI_MODEL` with the API key as a bearer
 /// token (TLS for `wss`). No `OpenAI-Beta` header: the beta interface is retired.
@@ -24,6 +24,10 @@ package struct RealtimeConnector: Sendable {
 
     /// The Realtime service's events can be large (`session.updated` echoes the tools; audio deltas vary).
     package static let maximumMessageBytes = 16 * 1024 * 1024
+    /// A message may come in this many fragments at most.
+    static let maximumFragments = 4096
+    /// How long a closing session waits for the service to answer the close before the socket is dropped.
+    package static let closeTimeout: TimeAmount = .seconds(1)
 
     package init(baseURL: URL, model: String, apiKey: String) {
         var components = URLComponents(url: baseURL, resolvingAgainstBaseURL: false)
@@ -53,41 +57,32 @@ package struct RealtimeConnector: Sendable {
         _ body: @escaping @Sendable (RealtimeEventWriter, RealtimeServerEvents) async throws -> Value
     ) async throws -> Value {
         let target = try Target(url)
-        let upgrade = try await openUpgradedChannel(to: target, timeout: timeout)
-        let result = Mutex<Value?>(nil)
-        let configuration = WebSocketHandler.Configuration(
-            extensions: [],
-            autoPing: .disabled,
-            // A call that ends does not wait long for the service to acknowledge the close.
-            closeTimeout: .seconds(1),
-            validateUTF8: false,
-            maxFrameSize: Self.maximumMessageBytes
-        )
-        do {
-            _ = try await WebSocketHandler.handle(
-                type: .client,
-                configuration: configuration,
-                asyncChannel: upgrade,
-                context: SocketContext(logger: logger)
-            ) { inbound, outbound, _ in
-                let value = try await body(
-                    RealtimeEventWriter(outbound: outbound),
-                    RealtimeServerEvents(inbound: inbound, logger: logger)
-                )
-                result.withLock { $0 = value }
+        let upgraded = try await openUpgradedChannel(to: target, timeout: timeout)
+        let channel = upgraded.channel
+        let writer = WebSocketTextWriter(channel: channel, masking: true)
+        return try await upgraded.executeThenClose { inbound, _ in
+            try await withTaskCancellationHandler {
+                let value: Value
+                do {
+                    value = try await body(
+                        RealtimeEventWriter(writer: writer),
+                        RealtimeServerEvents(inbound: inbound, logger: logger)
+                    )
+                } catch  where !channel.isActive && !Task.isCancelled {
+                    // A write failed because the service had closed the socket under the session.
+                    throw RealtimeSessionClosed()
+                }
+                // A session the call is done with is closed with the handshake, not dropped.
+                await RealtimeEventWriter(writer: writer).closeAndWait()
+                return value
+            } onCancel: {
+                channel.close(promise: nil)
             }
-        } catch {
-            // A close that fails after `body` finished does not lose what it returned.
-            if let value = result.withLock({ $0 }) { return value }
-            throw error
         }
-        // The handler returns without running `body` to its end only when the socket closed under it.
-        guard let value = result.withLock({ $0 }) else { throw RealtimeSessionClosed() }
-        return value
     }
 
     private enum UpgradeResult: Sendable {
-        case webSocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>)
+        case webSocket(NIOAsyncChannel<WebSocketFrame, Never>)
         case refused
     }
 
@@ -95,7 +90,7 @@ package struct RealtimeConnector: Sendable {
     private func openUpgradedChannel(
         to target: Target,
         timeout: Duration
-    ) async throws -> NIOAsyncChannel<WebSocketFrame, WebSocketFrame> {
+    ) async throws -> NIOAsyncChannel<WebSocketFrame, Never> {
         let status = StatusLineRecorder.Status()
         let timedOut = Mutex(false)
         let sslContext: NIOSSLContext?
@@ -129,7 +124,16 @@ package struct RealtimeConnector: Sendable {
                         maxFrameSize: Self.maximumMessageBytes,
                         upgradePipelineHandler: { channel, _ in
                             channel.eventLoop.makeCompletedFuture {
-                                .webSocket(try NIOAsyncChannel(wrappingChannelSynchronously: channel))
+                                let pipeline = channel.pipeline.syncOperations
+                                try pipeline.addHandler(
+                                    NIOWebSocketFrameAggregator(
+                                        minNonFinalFragmentSize: 0,
+                                        maxAccumulatedFrameCount: Self.maximumFragments,
+                                        maxAccumulatedFrameSize: Self.maximumMessageBytes
+                                    )
+                                )
+                                try pipeline.addHandler(RealtimeControlFrameHandler())
+                                return .webSocket(try NIOAsyncChannel(wrappingChannelSynchronously: channel))
                             }
                         }
                     )
@@ -193,10 +197,6 @@ package struct RealtimeConnector: Sendable {
             self.hostHeader = components.port.map { "\(host):\($0)" } ?? host
         }
     }
-
-    private struct SocketContext: WebSocketContext {
-        let logger: Logger
-    }
 }
 
 /// The service closed the socket before the session's work was done.
@@ -234,62 +234,5 @@ private final class StatusLineRecorder: ChannelInboundHandler, RemovableChannelH
         let fields = String(decoding: line, as: UTF8.self).split(separator: " ")
         if fields.count >= 2, let code = Int(fields[1]) { status.set(code) }
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
-    }
-}
-
-/// Sends client events on an open session. Safe to use from several tasks; each event is one text frame.
-package struct RealtimeEventWriter: Sendable {
-    let outbound: WebSocketOutboundWriter
-
-    package func send(_ event: RealtimeClientEvent) async throws {
-        try await outbound.write(.text(event.jsonText))
-    }
-
-    /// Closes the session's socket normally; its events end.
-    package func close() async throws {
-        try await outbound.close(.normalClosure, reason: nil)
-    }
-}
-
-/// The service's events, decoded. An event that cannot be read is logged and skipped, never fatal.
-package struct RealtimeServerEvents: AsyncSequence, Sendable {
-    package typealias Element = RealtimeServerEvent
-
-    let inbound: WebSocketInboundStream
-    let logger: Logger
-
-    package struct AsyncIterator: AsyncIteratorProtocol {
-        var messages: WebSocketInboundMessageStream.AsyncIterator
-        let logger: Logger
-
-        package mutating func next() async throws -> RealtimeServerEvent? {
-            try await nextWithArrival()?.event
-        }
-
-        /// The next event, and when its frame arrived (before it was decoded), to time what the server does with it.
-        package mutating func nextWithArrival() async throws -> (
-            event: RealtimeServerEvent, arrivedAt: ContinuousClock.Instant
-        )? {
-            while let message = try await messages.next() {
-                let arrivedAt = ContinuousClock.now
-                guard case .text(let text) = message else {
-                    logger.debug("Skipped a binary Realtime frame")
-                    continue
-                }
-                do {
-                    return (try RealtimeServerEvent.decode(text), arrivedAt)
-                } catch {
-                    logger.warning("Skipped an unreadable Realtime event", metadata: ["reason": "\(error)"])
-                }
-            }
-            return nil
-        }
-    }
-
-    package func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(
-            messages: inbound.messages(maxSize: RealtimeConnector.maximumMessageBytes).makeAsyncIterator(),
-            logger: logger
-        )
     }
 }

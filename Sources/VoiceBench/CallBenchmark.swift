@@ -27,6 +27,9 @@ package struct CallBenchmark: Sendable {
         package var toolIntervalSeconds: Double = 10
         /// A server already running (`http://host:port`) instead of one started here.
         package var serverURL: String?
+        /// The `voice-server` to start (`serve`); this process's own executable if `nil`. Another build's binary
+        /// measures that build with the same load generator.
+        package var serverExecutable: String?
         /// That server's process, for its CPU and memory.
         package var serverPID: Int32?
         /// Where the stand-in Realtime service listens (a running server must point `OPENAI_REALTIME_URL` at it).
@@ -36,6 +39,11 @@ package struct CallBenchmark: Sendable {
         /// Fault mode: every Realtime session is dropped once, at a random moment in the first half of the
         /// measurement; the server must replace it without losing the call.
         package var dropSessions = false
+        /// CPUs for the server this benchmark starts (or the one `serverPID` names), and for the load generator:
+        /// each on a core of its own, so neither steals the other's time. `nil` leaves them where the system puts
+        /// them.
+        package var serverCPUs: [Int]?
+        package var loadGeneratorCPUs: [Int]?
 
         package init() {}
     }
@@ -65,7 +73,14 @@ package struct CallBenchmark: Sendable {
         package var serverCPUMillisecondsPerCallSecond: Double?
         /// Server resident memory with the calls up, less before them, per call, in KiB.
         package var serverMemoryKiBPerCall: Double?
+        /// Server resident memory before the calls, and at the end of the measurement with the calls up.
+        package var serverResidentBeforeMiB: Double?
         package var serverResidentMiB: Double?
+        /// The server's `read` and `write` system calls during the measurement, per frame relayed (caller frames
+        /// and assistant deltas; the marks and their echoes are part of a delta's cost). A count, not a time: the
+        /// same build gives the same figure on a busy machine or an idle one.
+        package var serverReadCallsPerFrame: Double?
+        package var serverWriteCallsPerFrame: Double?
         /// The load generator's own CPU per second of call, in milliseconds.
         package var loadGeneratorCPUMillisecondsPerCallSecond: Double
         /// Fault mode: sessions the stand-in service dropped.
@@ -83,7 +98,31 @@ package struct CallBenchmark: Sendable {
     }
 
     package func run(logger: Logger) async throws -> Result {
+        try await withRig(logger: logger) { rig in
+            try await measure(rig: rig, logger: logger)
+        }
+    }
+
+    /// What a run needs around its calls: the load generator's event loops, the stand-in Realtime service and the
+    /// server under test.
+    struct Rig: Sendable {
+        let group: MultiThreadedEventLoopGroup
+        let statistics: BenchStatistics
+        let ticker: BenchTicker
+        let dropper: SessionDropper?
+        let host: String
+        let port: Int
+        let serverPID: Int32?
+    }
+
+    /// Sets up the load generator and the stand-in Realtime service, starts the server (unless one is running),
+    /// runs `body`, and takes everything down again.
+    func withRig<Value: Sendable>(
+        logger: Logger,
+        _ body: (Rig) async throws -> Value
+    ) async throws -> Value {
         Self.raiseOpenFileLimit()
+        if let cpus = options.loadGeneratorCPUs { try CPUAffinity.pin(pid: 0, to: cpus) }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: options.threads)
         let statistics = BenchStatistics()
         let ticker = BenchTicker(group: group)
@@ -111,6 +150,9 @@ package struct CallBenchmark: Sendable {
                     throw BenchFailure(description: "--url must look like http://127.0.0.1:8080")
                 }
                 target = (host, port, options.serverPID)
+                if let pid = options.serverPID, let cpus = options.serverCPUs {
+                    try CPUAffinity.pin(pid: pid, to: cpus)
+                }
                 logger.notice(
                     "Benchmarking a running server",
                     metadata: ["realtime_url": "ws://127.0.0.1:\(realtimePort)/v1/realtime"]
@@ -119,7 +161,7 @@ package struct CallBenchmark: Sendable {
                 let database = FileManager.default.temporaryDirectory
                     .appendingPathComponent("voice-bench-\(UUID().uuidString).sqlite").path
                 let started = try VoiceServerProcess.start(
-                    executable: try VoiceServerProcess.ownExecutable,
+                    executable: try options.serverExecutable ?? VoiceServerProcess.ownExecutable,
                     port: try FreePort.find(),
                     environment: [
                         "OPENAI_REALTIME_URL": "ws://127.0.0.1:\(realtimePort)/v1/realtime",
@@ -130,22 +172,23 @@ package struct CallBenchmark: Sendable {
                 )
                 server = started
                 try await started.waitUntilHealthy()
+                if let cpus = options.serverCPUs { try CPUAffinity.pin(pid: started.pid, to: cpus) }
                 logger.notice(
                     "Server started; placing calls",
                     metadata: ["pid": "\(started.pid)", "calls": "\(options.calls)"]
                 )
                 target = ("127.0.0.1", started.port, started.pid)
             }
-            let result = try await measure(
-                host: target.host,
-                port: target.port,
-                serverPID: target.pid,
-                dropper: dropper,
+            let rig = Rig(
                 group: group,
                 statistics: statistics,
                 ticker: ticker,
-                logger: logger
+                dropper: dropper,
+                host: target.host,
+                port: target.port,
+                serverPID: target.pid
             )
+            let result = try await body(rig)
             ticker.stop()
             await server?.stop()
             try? await realtime.close()
@@ -160,16 +203,8 @@ package struct CallBenchmark: Sendable {
         }
     }
 
-    private func measure(
-        host: String,
-        port: Int,
-        serverPID: Int32?,
-        dropper: SessionDropper?,
-        group: MultiThreadedEventLoopGroup,
-        statistics: BenchStatistics,
-        ticker: BenchTicker,
-        logger: Logger
-    ) async throws -> Result {
+    private func measure(rig: Rig, logger: Logger) async throws -> Result {
+        let (group, statistics, ticker, serverPID) = (rig.group, rig.statistics, rig.ticker, rig.serverPID)
         try await Task.sleep(for: .seconds(1))
         let serverBefore = try serverPID.map { try ProcessStats.read(pid: $0) }
         // Calls are placed at a steady rate without waiting for each other, so a slow server slows nothing down.
@@ -183,8 +218,8 @@ package struct CallBenchmark: Sendable {
                     do {
                         let channel = try await BenchConnections.call(
                             group: group,
-                            host: host,
-                            port: port,
+                            host: rig.host,
+                            port: rig.port,
                             callSid: "CA" + number,
                             streamSid: "MZ" + number,
                             statistics: statistics,
@@ -222,7 +257,7 @@ package struct CallBenchmark: Sendable {
         let serverAtStart = try serverPID.map { try ProcessStats.read(pid: $0) }
         let start = ContinuousClock.now
         statistics.measuringSince.store(AudioStamp.now(), ordering: .relaxed)
-        let sessionsDropped = dropper?.dropAll(
+        let sessionsDropped = rig.dropper?.dropAll(
             within: .nanoseconds(Int64(options.seconds * 1e9 / 2))
         )
         if let sessionsDropped {
@@ -232,13 +267,24 @@ package struct CallBenchmark: Sendable {
         let elapsed = ContinuousClock.now - start
         let selfAtEnd = try ProcessStats.read()
         let serverAtEnd = try serverPID.map { try ProcessStats.read(pid: $0) }
+        let callerToRealtime = statistics.callerToRealtime.summary
+        let realtimeToCaller = statistics.realtimeToCaller.summary
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let callSeconds = Double(calls.count) * seconds
         var serverCPU: Double?
         var serverMemory: Double?
+        var readsPerFrame: Double?
+        var writesPerFrame: Double?
+        let framesRelayed = Double(callerToRealtime.count + realtimeToCaller.count)
         if let serverBefore, let serverAtStart, let serverAtEnd {
             serverCPU = (serverAtEnd.cpuSeconds - serverAtStart.cpuSeconds) * 1000 / callSeconds
             serverMemory = Double(serverAtEnd.residentBytes - serverBefore.residentBytes) / 1024 / Double(calls.count)
+            if framesRelayed > 0, let readsAtStart = serverAtStart.readCalls, let readsAtEnd = serverAtEnd.readCalls,
+                let writesAtStart = serverAtStart.writeCalls, let writesAtEnd = serverAtEnd.writeCalls
+            {
+                readsPerFrame = Double(readsAtEnd - readsAtStart) / framesRelayed
+                writesPerFrame = Double(writesAtEnd - writesAtStart) / framesRelayed
+            }
         }
         let callsLost = statistics.droppedCalls.load(ordering: .relaxed) - droppedBefore
         var result = Result(
@@ -249,13 +295,16 @@ package struct CallBenchmark: Sendable {
             seconds: seconds,
             callerFramesSent: statistics.callerFramesSent.load(ordering: .relaxed),
             assistantDeltasSent: statistics.assistantDeltasSent.load(ordering: .relaxed),
-            callerToRealtime: statistics.callerToRealtime.summary,
-            realtimeToCaller: statistics.realtimeToCaller.summary,
+            callerToRealtime: callerToRealtime,
+            realtimeToCaller: realtimeToCaller,
             toolCalls: statistics.toolCalls.summary,
             toolErrors: statistics.toolErrors.load(ordering: .relaxed),
             serverCPUMillisecondsPerCallSecond: serverCPU,
             serverMemoryKiBPerCall: serverMemory,
+            serverResidentBeforeMiB: serverBefore.map { Double($0.residentBytes) / 1024 / 1024 },
             serverResidentMiB: serverAtEnd.map { Double($0.residentBytes) / 1024 / 1024 },
+            serverReadCallsPerFrame: readsPerFrame,
+            serverWriteCallsPerFrame: writesPerFrame,
             loadGeneratorCPUMillisecondsPerCallSecond: (selfAtEnd.cpuSeconds - selfAtStart.cpuSeconds) * 1000
                 / callSeconds
         )

@@ -1,11 +1,16 @@
 import Foundation
 
-/// CPU time and resident memory of a process, read from `/proc` (Linux).
+/// CPU time, resident memory and I/O system calls of a process, read from `/proc` (Linux).
 struct ProcessStats: Sendable {
     /// User plus system CPU time, in seconds.
     var cpuSeconds: Double
     /// Resident set size, in bytes.
     var residentBytes: Int
+    /// `read`-family and `write`-family system calls so far (`syscr` and `syscw` of `/proc/PID/io`): on sockets,
+    /// every `read`, `write` and `writev`, and the event loops' wake-ups through their `eventfd`. `nil` where the
+    /// kernel does not show them.
+    var readCalls: Int?
+    var writeCalls: Int?
 
     struct Unavailable: Error, CustomStringConvertible {
         var pid: Int32
@@ -25,9 +30,19 @@ struct ProcessStats: Sendable {
             throw Unavailable(pid: pid)
         }
         let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
-        let residentKiB =
-            status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
-            .flatMap { $0.split(separator: " ").dropFirst().first }.flatMap { Int($0) } ?? 0
-        return ProcessStats(cpuSeconds: (user + system) / ticksPerSecond, residentBytes: residentKiB * 1024)
+        let residentKiB = field("VmRSS", in: status) ?? 0
+        let io = (try? String(contentsOfFile: directory + "/io", encoding: .utf8)) ?? ""
+        return ProcessStats(
+            cpuSeconds: (user + system) / ticksPerSecond,
+            residentBytes: residentKiB * 1024,
+            readCalls: field("syscr", in: io),
+            writeCalls: field("syscw", in: io)
+        )
+    }
+
+    /// The number after `name:` on its own line of a `/proc` file.
+    private static func field(_ name: String, in text: String) -> Int? {
+        text.split(separator: "\n").first { $0.hasPrefix(name + ":") }
+            .flatMap { $0.split(separator: " ").dropFirst().first }.flatMap { Int($0) }
     }
 }

@@ -8,6 +8,7 @@ import NIOWebSocket
 import TwilioMedia
 import TwilioWebhooks
 import UpgradeRefusals
+import WebSocketFrames
 
 /// `WS /media-stream`: Twilio's bidirectional Media Stream for one call.
 ///
@@ -86,7 +87,10 @@ package struct MediaStreamController: Sendable {
         // socket to socket on one thread.
         try await withTaskExecutorPreference(EventLoopTaskExecutor(eventLoop: eventLoop)) {
             let session = sessionFactory.makeSession(
-                twilio: TwilioWebSocketWriter(outbound: outbound),
+                twilio: TwilioWebSocketWriter(
+                    frames: WebSocketTextWriter(channel: context.requestContext.channel, masking: false),
+                    outbound: outbound
+                ),
                 eventLoop: eventLoop,
                 logger: logger
             )
@@ -114,12 +118,15 @@ package struct MediaStreamController: Sendable {
     }
 }
 
-/// The call's writer to Twilio: each message one text frame on the media stream.
+/// The call's writer to Twilio: each message one text frame on the media stream, written straight onto the
+/// connection (an assistant's audio and its mark leave in one system call); the close goes through the WebSocket
+/// handler, which owns the closing handshake.
 struct TwilioWebSocketWriter: TwilioStreamWriter {
+    let frames: WebSocketTextWriter
     let outbound: WebSocketOutboundWriter
 
     func send(_ message: TwilioOutboundMessage) async throws {
-        try await outbound.write(.text(message.jsonText))
+        try await frames.write(message.jsonText)
     }
 
     func close() async {

@@ -12,6 +12,8 @@ package struct VoiceRequestContext: TwilioWebhookRequestContext, WebSocketReques
     package let webSocket: WebSocketHandlerReference<VoiceRequestContext>
     /// The webhook's fields: the form body of a `POST`, the query of a `GET`.
     package var twilioParameters: FormParameters
+    /// The request's connection: a media stream's call writes its frames straight onto it.
+    package let channel: any Channel
     /// The event loop of the request's connection: a media stream's call runs its tasks on it.
     package let eventLoop: any EventLoop
     /// Whether the connection comes from this machine; `false` when the peer is unknown.
@@ -22,6 +24,7 @@ package struct VoiceRequestContext: TwilioWebhookRequestContext, WebSocketReques
 
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.channel = source.channel
         self.eventLoop = source.channel.eventLoop
         self.remoteAddress = source.channel.remoteAddress
         self.connectionID = ObjectIdentifier(source.channel)

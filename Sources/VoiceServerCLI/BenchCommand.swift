@@ -43,29 +43,120 @@ struct BenchCommand: AsyncParsableCommand {
     )
     var dropSessions = false
 
+    @Option(
+        name: .customLong("server-cpus"),
+        help: "CPUs to pin the server to (e.g. 0, or 0-1); with --load-cpus, each has a core of its own."
+    )
+    var serverCPUs: String?
+
+    @Option(name: .customLong("load-cpus"), help: "CPUs to pin this load generator to (e.g. 1).")
+    var loadCPUs: String?
+
+    @Option(
+        name: .customLong("server-executable"),
+        help: "The voice-server binary to start and measure (another build's), instead of this one."
+    )
+    var serverExecutable: String?
+
+    @Flag(
+        help: ArgumentHelp(
+            "Find the most calls the server carries with relay p99 under 20 ms both ways and every call placed: "
+                + "doubling from the first --calls count until a run misses, then halving the gap."
+        )
+    )
+    var capacity = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Place this many short calls (a second each) one after another instead, and report whether the "
+                + "server's memory grows with them (more than 1,000)."
+        )
+    )
+    var churn: Int?
+
+    @Option(name: .customLong("churn-concurrency"), help: "With --churn: calls in progress at a time.")
+    var churnConcurrency = 50
+
+    /// What the JSON line carries.
+    struct Report: Encodable {
+        var runs: [CallBenchmark.Result] = []
+        /// `--capacity`: the most calls that held (relay p99 under 20 ms both ways, every call placed).
+        var capacityCalls: Int?
+        var churn: CallBenchmark.ChurnResult?
+    }
+
+    func options(calls: Int) throws -> CallBenchmark.Options {
+        var options = CallBenchmark.Options()
+        options.calls = calls
+        options.seconds = seconds
+        options.serverURL = url
+        options.serverPID = serverPID
+        options.realtimePort = realtimePort
+        options.deltaMilliseconds = deltaMilliseconds
+        options.toolIntervalSeconds = toolInterval
+        options.dropSessions = dropSessions
+        options.serverExecutable = serverExecutable
+        do {
+            options.serverCPUs = try serverCPUs.map(CPUAffinity.parse)
+            options.loadGeneratorCPUs = try loadCPUs.map(CPUAffinity.parse)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        return options
+    }
+
     func run() async throws {
         bootstrapLogging(level: .notice, toStandardError: true)
         let counts = try calls.split(separator: ",").map { text in
             guard let count = Int(text), count > 0 else { throw ValidationError("--calls takes positive numbers") }
             return count
         }
-        Self.printUnbuffered(
-            "calls  connected failed dropped  caller→realtime p50/p99/max ms  realtime→caller p50/p99/max ms  "
-                + "tool p50/p99 ms  server cpu ms/call·s  server KiB/call  loadgen cpu ms/call·s"
-        )
-        var results: [CallBenchmark.Result] = []
+        let logger = Logger(label: "bench")
+        var report = Report()
+        if let churn {
+            guard churn > CallBenchmark.warmUpCalls, churnConcurrency > 0 else {
+                throw ValidationError("--churn takes more than \(CallBenchmark.warmUpCalls) calls")
+            }
+            let result = try await CallBenchmark(options: try options(calls: churnConcurrency))
+                .churn(calls: churn, concurrency: churnConcurrency, logger: logger)
+            Self.printUnbuffered(
+                String(
+                    format: "churn: %d calls (%d failed), %d at a time; server resident %.1f MiB before, %.1f MiB "
+                        + "after the first %d, %.1f MiB at the end: %.1f KiB per 1,000 calls",
+                    result.calls,
+                    result.failedCalls,
+                    result.concurrency,
+                    result.residentBeforeMiB,
+                    result.residentAfterWarmUpMiB,
+                    CallBenchmark.warmUpCalls,
+                    result.residentAtEndMiB,
+                    result.growthKiBPerThousandCalls
+                )
+            )
+            report.churn = result
+            Self.printJSON(report)
+            return
+        }
+        Self.printUnbuffered(Self.header)
+        if capacity {
+            let search = CapacitySearch(start: counts[0])
+            let found = try await search.run { count in
+                let result = try await CallBenchmark(options: try options(calls: count)).run(logger: logger)
+                Self.printUnbuffered(Self.row(result) + (search.held(result) ? "  held" : "  missed"))
+                return result
+            }
+            report.runs = found.runs
+            report.capacityCalls = found.capacity
+            Self.printUnbuffered(
+                "capacity: \(found.capacity.map(String.init) ?? "not even one call") with relay p99 under "
+                    + "\(Int(search.limitMilliseconds)) ms both ways"
+            )
+            Self.printJSON(report)
+            return
+        }
         for count in counts {
-            var options = CallBenchmark.Options()
-            options.calls = count
-            options.seconds = seconds
-            options.serverURL = url
-            options.serverPID = serverPID
-            options.realtimePort = realtimePort
-            options.deltaMilliseconds = deltaMilliseconds
-            options.toolIntervalSeconds = toolInterval
-            options.dropSessions = dropSessions
-            let result = try await CallBenchmark(options: options).run(logger: Logger(label: "bench"))
-            results.append(result)
+            let result = try await CallBenchmark(options: try options(calls: count)).run(logger: logger)
+            report.runs.append(result)
             Self.printUnbuffered(Self.row(result))
             if let silence = result.longestSilence, let lost = result.callsLost {
                 Self.printUnbuffered(
@@ -81,9 +172,18 @@ struct BenchCommand: AsyncParsableCommand {
                 )
             }
         }
+        Self.printJSON(report)
+    }
+
+    static let header =
+        "calls  connected failed dropped  caller→realtime p50/p99/max ms  realtime→caller p50/p99/max ms  "
+        + "tool p50/p99 ms  server cpu ms/call·s  server KiB/call  loadgen cpu ms/call·s  server reads+writes/frame"
+
+    /// The whole report as one line of JSON, keys sorted, for comparing one run with another.
+    static func printJSON(_ report: Report) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        Self.printUnbuffered(String(decoding: try encoder.encode(results), as: UTF8.self))
+        printUnbuffered(String(decoding: (try? encoder.encode(report)) ?? Data(), as: UTF8.self))
     }
 
     /// Each row as soon as it is measured, even when standard output is a file or a pipe.
@@ -115,5 +215,13 @@ struct BenchCommand: AsyncParsableCommand {
             + "  " + optional(result.serverCPUMillisecondsPerCallSecond, "%20.3f")
             + "  " + optional(result.serverMemoryKiBPerCall, "%15.1f")
             + "  " + String(format: "%21.3f", result.loadGeneratorCPUMillisecondsPerCallSecond)
+            + "  " + perFrame(result)
+    }
+
+    static func perFrame(_ result: CallBenchmark.Result) -> String {
+        guard let reads = result.serverReadCallsPerFrame, let writes = result.serverWriteCallsPerFrame else {
+            return "n/a"
+        }
+        return String(format: "%.2f + %.2f", reads, writes)
     }
 }

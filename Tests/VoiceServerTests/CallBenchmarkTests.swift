@@ -44,3 +44,34 @@ extension CallTests {
         }
     }
 }
+
+/// The relay's cost per frame, as counts that do not depend on how busy the machine is: the system calls the server
+/// makes per relayed frame, read from `/proc` while a built `voice-server` relays calls from the benchmark's callers
+/// to its stand-in Realtime service. A caller frame needs one read and one write; an assistant delta one read, one
+/// write (its audio and mark together) and the read of the mark's echo: 70 reads and 60 writes for 60 frames. A busy
+/// machine only lowers the counts (frames that wait are read and written together), so only ceilings are checked:
+/// a write more per message, a wake-up of another thread per frame, or the audio and its mark flushed apart (as
+/// before issue 18: 1.27 writes per frame) goes over them.
+@Suite(.serialized) struct RelayCostTests {
+    @Test func theServerMakesAboutOneReadAndOneWritePerRelayedFrame() async throws {
+        var options = CallBenchmark.Options()
+        options.calls = 20
+        options.seconds = 4
+        options.warmUpSeconds = 1
+        // No tool call during the measurement: a tool's database writes are not the relay's.
+        options.toolIntervalSeconds = 3600
+        options.serverExecutable = try VoiceServerProcess.builtBesideTests
+        let result = try await CallBenchmark(options: options).run(logger: LogRecorder().logger)
+
+        #expect(result.connectedCalls == 20)
+        #expect(result.droppedCalls == 0)
+        let frames = result.callerToRealtime.count + result.realtimeToCaller.count
+        #expect(frames >= 20 * 60 * 2)
+        let reads = try #require(result.serverReadCallsPerFrame)
+        let writes = try #require(result.serverWriteCallsPerFrame)
+        #expect(reads > 0)
+        #expect(reads <= 1.4, "reads per relayed frame: \(reads)")
+        #expect(writes > 0)
+        #expect(writes <= 1.2, "writes per relayed frame: \(writes)")
+    }
+}
