@@ -111,6 +111,7 @@ package struct RealtimeConnector: Sendable {
         let bootstrap = ClientBootstrap(group: eventLoopGroup)
             .connectTimeout(TimeAmount(timeout))
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .channelOption(.recvAllocator, value: RelayReceiveBuffers.allocator)
         let upgrade: EventLoopFuture<UpgradeResult>
         do {
             upgrade = try await bootstrap.connect(host: target.host, port: target.port) { channel in

@@ -83,12 +83,14 @@ package struct MediaStreamController: Sendable {
     ) async throws {
         let eventLoop = context.requestContext.eventLoop
         let logger = context.logger
+        let channel = context.requestContext.channel
+        eventLoop.execute { RelayReceiveBuffers.apply(to: channel) }
         // The call's tasks run on the stream's event loop, and its Realtime socket opens there: a frame goes
         // socket to socket on one thread.
         try await withTaskExecutorPreference(EventLoopTaskExecutor(eventLoop: eventLoop)) {
             let session = sessionFactory.makeSession(
                 twilio: TwilioWebSocketWriter(
-                    frames: WebSocketTextWriter(channel: context.requestContext.channel, masking: false),
+                    frames: WebSocketTextWriter(channel: channel, masking: false),
                     outbound: outbound
                 ),
                 eventLoop: eventLoop,

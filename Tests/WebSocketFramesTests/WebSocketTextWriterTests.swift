@@ -55,6 +55,21 @@ import WebSocketFrames
         #expect(Set(keys).count >= 49)
     }
 
+    /// Frames encoded by the writer itself read back through SwiftNIO's decoder, at each length encoding.
+    @Test(arguments: [0, 1, 125, 126, 65_535, 65_536, 200_000], [false, true])
+    func framesTheWriterEncodesDecodeAsSwiftNIOReadsThem(length: Int, masked: Bool) async throws {
+        let channel = try await Self.makeChannel()
+        let writer = WebSocketTextWriter(channel: channel, masking: masked)
+        let text = String(repeating: "abcdefghij", count: length / 10 + 1).prefix(length)
+        try await writer.write(String(text))
+        channel.embeddedEventLoop.run()
+        let frames = try Self.frames(writtenBy: channel)
+        #expect(frames.count == 1)
+        #expect(frames.first?.opcode == .text)
+        #expect((frames.first?.maskKey != nil) == masked)
+        #expect(frames.first.map { String(buffer: $0.unmaskedData) } == String(text))
+    }
+
     @Test func aCloseFrameCarriesItsCodeAndIsFlushedAtOnce() async throws {
         let channel = try await Self.makeChannel()
         let writer = WebSocketTextWriter(channel: channel, masking: true)
