@@ -201,6 +201,10 @@ extension CallSession {
         for audio in opened.buffered {
             try await writer.send(.inputAudioBufferAppend(audio: audio))
         }
+        // The kept audio is out: the caller's next frames may go straight to this session.
+        state.withLock { state in
+            if state.session == opened.number { state.flushedSession = opened.number }
+        }
         var iterator = events.makeAsyncIterator()
         do {
             return try await relayEvents(&iterator, writer: writer, call: call, session: opened.number)

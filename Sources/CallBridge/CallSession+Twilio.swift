@@ -12,6 +12,9 @@ extension CallSession {
         var mediaFrames = 0
         do {
             for try await arrival in inbound {
+                if let sequence = arrival.message.sequenceNumber {
+                    state.withLock { $0.lastSequence = max($0.lastSequence, sequence) }
+                }
                 switch arrival.message {
                 case .start(let start):
                     guard await begin(start) else { return }
@@ -24,7 +27,11 @@ extension CallSession {
                     callLogger.info("Caller pressed a key", metadata: ["digit": "\(dtmf.digit)"])
                     await keyPressed(dtmf.digit)
                 case .stop:
-                    callLogger.info("Media stream stopped", metadata: ["media_frames": "\(mediaFrames)"])
+                    let direct = directFrames
+                    callLogger.info(
+                        "Media stream stopped",
+                        metadata: ["media_frames": "\(mediaFrames + direct)", "direct_frames": "\(direct)"]
+                    )
                     await end(.callerHungUp, closingTwilio: true)
                     return
                 case .connected, .unknown:
@@ -38,13 +45,46 @@ extension CallSession {
             await end(.callerHungUp, closingTwilio: false)
             return
         }
+        let frames = mediaFrames + directFrames
         if state.withLock({ $0.phase.isOver }) {
-            callLogger.info("Media stream closed after the call ended", metadata: ["media_frames": "\(mediaFrames)"])
+            callLogger.info("Media stream closed after the call ended", metadata: ["media_frames": "\(frames)"])
         } else {
             // Twilio sends `stop` before closing; without one the peer vanished or broke the WebSocket protocol.
-            callLogger.warning("Media stream ended without stop", metadata: ["media_frames": "\(mediaFrames)"])
+            callLogger.warning("Media stream ended without stop", metadata: ["media_frames": "\(frames)"])
         }
         await end(.callerHungUp, closingTwilio: true)
+    }
+
+    /// Caller frames relayed straight from the socket (``relayCallerAudioDirectly(_:arrivedAt:)``).
+    package var directFrames: Int {
+        state.withLock { $0.directFrames }
+    }
+
+    /// The caller's audio straight from the media stream's socket, on its event loop: written to the open Realtime
+    /// session at once, with no task switch, no async sequence and no second decoding in between. Only when that
+    /// keeps every order ``readTwilio(_:)`` keeps: the frame's sequence number follows the last one handled (so
+    /// nothing the caller sent before it is still on its way through the ordinary path), it is for this call's
+    /// stream, and the session has already been sent the audio kept while it opened. `false`: nothing was done,
+    /// and the frame goes the ordinary way.
+    package func relayCallerAudioDirectly(
+        _ media: TwilioInboundMessage.Media,
+        arrivedAt: ContinuousClock.Instant
+    )
+        -> Bool
+    {
+        let writer = state.withLock { state -> RealtimeEventWriter? in
+            guard let sequence = media.sequenceNumber, sequence == state.lastSequence + 1,
+                let writer = state.phase.writer, writer.canSendNow, state.flushedSession == state.session,
+                state.call?.start.streamSid == media.streamSid
+            else { return nil }
+            state.lastSequence = sequence
+            state.directFrames += 1
+            return writer
+        }
+        guard let writer else { return false }
+        writer.sendNow(.inputAudioBufferAppend(audio: media.payload))
+        metrics.callerAudioRelay.recordElapsed(since: arrivedAt)
+        return true
     }
 
     /// The logger with the call's SIDs once it has started.

@@ -123,6 +123,13 @@ package final class CallSession: Sendable {
         var assistantCounted = false
         /// The server asked the call to end because it is shutting down: however it ends now, the server ended it.
         var closedByServer = false
+        /// The highest sequence number among the caller's messages handled so far, by ``readTwilio(_:)`` or
+        /// straight from the socket (``relayCallerAudioDirectly(_:arrivedAt:)``).
+        var lastSequence = 0
+        /// The session whose kept audio has been sent: the caller's audio may go straight to it.
+        var flushedSession = 0
+        /// Caller frames relayed straight from the socket.
+        var directFrames = 0
     }
 
     let configuration: Configuration

@@ -11,6 +11,16 @@ package struct RealtimeEventWriter: Sendable {
         try await writer.write(event.jsonText)
     }
 
+    /// Whether ``sendNow(_:)`` would send: on the socket's event loop, open, and under its high-water mark.
+    package var canSendNow: Bool { writer.canWriteNow }
+
+    /// Sends `event` at once from the socket's event loop, with no task in between; `false` (nothing sent) when
+    /// ``canSendNow`` is not so.
+    @discardableResult
+    package func sendNow(_ event: RealtimeClientEvent) -> Bool {
+        writer.writeNow(event.jsonText)
+    }
+
     /// Closes the session's socket normally; its events end once the service answers the close (or after
     /// ``RealtimeConnector/closeTimeout``, when the socket is dropped).
     package func close() async throws {

@@ -90,3 +90,17 @@ package enum TwilioInboundMessage: Sendable, Equatable {
         }
     }
 }
+
+extension TwilioInboundMessage {
+    /// The message's place in the stream: Twilio numbers every message from `start` (1) on, one more each time.
+    package var sequenceNumber: Int? {
+        switch self {
+        case .connected, .unknown: nil
+        case .start(let start): start.sequenceNumber
+        case .media(let media): media.sequenceNumber
+        case .mark(let mark): mark.sequenceNumber
+        case .dtmf(let dtmf): dtmf.sequenceNumber
+        case .stop(let stop): stop.sequenceNumber
+        }
+    }
+}

@@ -57,6 +57,9 @@ final class BenchRealtimeHandler: ChannelInboundHandler {
         statistics.realtimeSessions.add(-1, ordering: .relaxed)
     }
 
+    /// The newest send time among this session's caller frames so far.
+    private var newestStamp: UInt64 = 0
+
     private static let appendPrefix = Array(#"{"type":"input_audio_buffer.append","audio":""#.utf8)
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -69,6 +72,9 @@ final class BenchRealtimeHandler: ChannelInboundHandler {
                     return
                 }
                 statistics.callerToRealtime.record(nanoseconds: AudioStamp.now() &- sentAt)
+                // One caller's frames are stamped in the order sent: an older stamp after a newer one was reordered.
+                if sentAt < newestStamp { statistics.callerFramesOutOfOrder.add(1, ordering: .relaxed) }
+                newestStamp = max(newestStamp, sentAt)
             } else {
                 clientEvent(text, context: context)
             }

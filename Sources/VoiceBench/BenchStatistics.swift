@@ -10,6 +10,8 @@ final class BenchStatistics: Sendable {
     let toolCalls = LatencyHistogram()
 
     let callerFramesSent = Atomic<Int>(0)
+    /// Caller frames that reached the stand-in Realtime service after a frame the same caller sent later.
+    let callerFramesOutOfOrder = Atomic<Int>(0)
     let assistantDeltasSent = Atomic<Int>(0)
     let toolErrors = Atomic<Int>(0)
     let connectedCalls = Atomic<Int>(0)

@@ -64,6 +64,9 @@ package struct CallBenchmark: Sendable {
         package var droppedCalls: Int
         package var seconds: Double
         package var callerFramesSent: Int
+        /// Caller frames that reached the Realtime service after one the same caller sent later: 0, or the relay
+        /// reorders audio.
+        package var callerFramesOutOfOrder: Int = 0
         package var assistantDeltasSent: Int
         package var callerToRealtime: LatencySummary
         package var realtimeToCaller: LatencySummary
@@ -71,6 +74,8 @@ package struct CallBenchmark: Sendable {
         package var toolErrors: Int
         /// Server CPU (user + system) per second of call, in milliseconds.
         package var serverCPUMillisecondsPerCallSecond: Double?
+        /// Of that, the time in the kernel: what the system calls cost, the floor for a relay in user space.
+        package var serverSystemCPUMillisecondsPerCallSecond: Double?
         /// Server resident memory with the calls up, less before them, per call, in KiB.
         package var serverMemoryKiBPerCall: Double?
         /// Server resident memory before the calls, and at the end of the measurement with the calls up.
@@ -272,12 +277,14 @@ package struct CallBenchmark: Sendable {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let callSeconds = Double(calls.count) * seconds
         var serverCPU: Double?
+        var serverSystemCPU: Double?
         var serverMemory: Double?
         var readsPerFrame: Double?
         var writesPerFrame: Double?
         let framesRelayed = Double(callerToRealtime.count + realtimeToCaller.count)
         if let serverBefore, let serverAtStart, let serverAtEnd {
             serverCPU = (serverAtEnd.cpuSeconds - serverAtStart.cpuSeconds) * 1000 / callSeconds
+            serverSystemCPU = (serverAtEnd.systemCPUSeconds - serverAtStart.systemCPUSeconds) * 1000 / callSeconds
             serverMemory = Double(serverAtEnd.residentBytes - serverBefore.residentBytes) / 1024 / Double(calls.count)
             if framesRelayed > 0, let readsAtStart = serverAtStart.readCalls, let readsAtEnd = serverAtEnd.readCalls,
                 let writesAtStart = serverAtStart.writeCalls, let writesAtEnd = serverAtEnd.writeCalls
@@ -294,12 +301,14 @@ package struct CallBenchmark: Sendable {
             droppedCalls: statistics.droppedCalls.load(ordering: .relaxed),
             seconds: seconds,
             callerFramesSent: statistics.callerFramesSent.load(ordering: .relaxed),
+            callerFramesOutOfOrder: statistics.callerFramesOutOfOrder.load(ordering: .relaxed),
             assistantDeltasSent: statistics.assistantDeltasSent.load(ordering: .relaxed),
             callerToRealtime: callerToRealtime,
             realtimeToCaller: realtimeToCaller,
             toolCalls: statistics.toolCalls.summary,
             toolErrors: statistics.toolErrors.load(ordering: .relaxed),
             serverCPUMillisecondsPerCallSecond: serverCPU,
+            serverSystemCPUMillisecondsPerCallSecond: serverSystemCPU,
             serverMemoryKiBPerCall: serverMemory,
             serverResidentBeforeMiB: serverBefore.map { Double($0.residentBytes) / 1024 / 1024 },
             serverResidentMiB: serverAtEnd.map { Double($0.residentBytes) / 1024 / 1024 },

@@ -4,6 +4,9 @@ import Foundation
 struct ProcessStats: Sendable {
     /// User plus system CPU time, in seconds.
     var cpuSeconds: Double
+    /// The system part: time in the kernel, for the process's system calls (on loopback, a write also carries the
+    /// TCP work of delivering it).
+    var systemCPUSeconds: Double
     /// Resident set size, in bytes.
     var residentBytes: Int
     /// `read`-family and `write`-family system calls so far (`syscr` and `syscw` of `/proc/PID/io`): on sockets,
@@ -34,6 +37,7 @@ struct ProcessStats: Sendable {
         let io = (try? String(contentsOfFile: directory + "/io", encoding: .utf8)) ?? ""
         return ProcessStats(
             cpuSeconds: (user + system) / ticksPerSecond,
+            systemCPUSeconds: system / ticksPerSecond,
             residentBytes: residentKiB * 1024,
             readCalls: field("syscr", in: io),
             writeCalls: field("syscw", in: io)

@@ -84,7 +84,6 @@ package struct MediaStreamController: Sendable {
         let eventLoop = context.requestContext.eventLoop
         let logger = context.logger
         let channel = context.requestContext.channel
-        eventLoop.execute { RelayReceiveBuffers.apply(to: channel) }
         // The call's tasks run on the stream's event loop, and its Realtime socket opens there: a frame goes
         // socket to socket on one thread.
         try await withTaskExecutorPreference(EventLoopTaskExecutor(eventLoop: eventLoop)) {
@@ -96,6 +95,10 @@ package struct MediaStreamController: Sendable {
                 eventLoop: eventLoop,
                 logger: logger
             )
+            eventLoop.execute {
+                RelayReceiveBuffers.apply(to: channel)
+                CallerAudioShortcut.install(on: channel, session: session)
+            }
             let messages = TwilioMessageStream(
                 frames: inbound.messages(maxSize: Self.maximumMessageBytes),
                 validator: validator(),

@@ -177,7 +177,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     static let header =
         "calls  connected failed dropped  caller→realtime p50/p99/max ms  realtime→caller p50/p99/max ms  "
-        + "tool p50/p99 ms  server cpu ms/call·s  server KiB/call  loadgen cpu ms/call·s  server reads+writes/frame"
+        + "tool p50/p99 ms  server cpu ms/call·s (kernel)  server KiB/call  loadgen cpu ms/call·s  server reads+writes/frame"
 
     /// The whole report as one line of JSON, keys sorted, for comparing one run with another.
     static func printJSON(_ report: Report) {
@@ -212,7 +212,8 @@ struct BenchCommand: AsyncParsableCommand {
         )
             + latency(result.callerToRealtime) + "        " + latency(result.realtimeToCaller) + "       "
             + String(format: "%6.1f /%6.1f", result.toolCalls.p50Milliseconds, result.toolCalls.p99Milliseconds)
-            + "  " + optional(result.serverCPUMillisecondsPerCallSecond, "%20.3f")
+            + "  " + optional(result.serverCPUMillisecondsPerCallSecond, "%11.3f")
+            + " (" + optional(result.serverSystemCPUMillisecondsPerCallSecond, "%.3f") + " sys)"
             + "  " + optional(result.serverMemoryKiBPerCall, "%15.1f")
             + "  " + String(format: "%21.3f", result.loadGeneratorCPUMillisecondsPerCallSecond)
             + "  " + perFrame(result)

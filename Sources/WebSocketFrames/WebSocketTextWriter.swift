@@ -35,11 +35,24 @@ package final class WebSocketTextWriter: Sendable {
     /// Sends `text` as one text frame. Throws if the channel is closed.
     package func write(_ text: String) async throws {
         guard channel.isActive else { throw ChannelError.ioOnClosedChannel }
-        guard channel.eventLoop.inEventLoop, channel.isWritable else {
+        guard writeNow(text) else {
             let frame = makeFrame(opcode: .text, capacity: text.utf8.count) { $0.writeString(text) }
             try await channel.writeAndFlush(frame).get()
             return
         }
+    }
+
+    /// Whether ``writeNow(_:)`` would write: on the channel's event loop, with the channel open and under its
+    /// high-water mark.
+    package var canWriteNow: Bool {
+        channel.eventLoop.inEventLoop && channel.isActive && channel.isWritable
+    }
+
+    /// Sends `text` as one text frame at once, from the channel's event loop, flushed at the end of the turn;
+    /// `false` (nothing written) when ``canWriteNow`` is not so.
+    @discardableResult
+    package func writeNow(_ text: String) -> Bool {
+        guard canWriteNow else { return false }
         let (context, maskKey, scheduleFlush) = state.withLock { state in
             if !state.lookedForEncoder {
                 state.lookedForEncoder = true
@@ -61,11 +74,13 @@ package final class WebSocketTextWriter: Sendable {
             payload.writeString(text)
             channel.write(WebSocketFrame(fin: true, opcode: .text, maskKey: maskKey, data: payload), promise: nil)
         }
-        guard scheduleFlush else { return }
-        channel.eventLoop.execute {
-            self.state.withLock { $0.flushScheduled = false }
-            self.channel.flush()
+        if scheduleFlush {
+            channel.eventLoop.execute {
+                self.state.withLock { $0.flushScheduled = false }
+                self.channel.flush()
+            }
         }
+        return true
     }
 
     /// Sends a close frame with `code` (and a reason of at most 123 bytes).

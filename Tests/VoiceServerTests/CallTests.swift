@@ -60,7 +60,8 @@ struct CallTests {
 
     @Test func theGreetingIsHeardBeforeTheCallerSpeaksAndRelayedUntouched() async throws {
         let script = FakeRealtimeScript(responses: [.speech("Thanks for calling NYC Quick Movers.", milliseconds: 800)])
-        try await withCallServer(script: script) { client, _, realtime in
+        let logs = LogRecorder()
+        try await withCallServer(script: script, logs: logs) { client, _, realtime in
             let report = try await Self.caller(client).call([
                 .waitForPlayedAudio(milliseconds: 800), .speak(milliseconds: 300), .silence(milliseconds: 700),
                 .waitForQuiet(milliseconds: 200), .hangUp,
@@ -120,6 +121,15 @@ struct CallTests {
             }
             #expect(observed.audioReceivedBytes >= 1000 * MuLaw.bytesPerMillisecond)
             #expect(report.closeCode == .normalClosure)
+            // Once the session was open, the caller's frames went straight from socket to socket.
+            let stopped = try #require(logs.entries.first { $0.message == "Media stream stopped" })
+            let direct = try #require(stopped.metadata["direct_frames"].flatMap { Int($0) })
+            let frames = try #require(stopped.metadata["media_frames"].flatMap { Int($0) })
+            #expect(direct > 0)
+            #expect(direct <= frames)
+            // Every frame reached the service, kept ones and direct ones alike (the last few may meet the hang-up).
+            #expect(observed.audioReceivedBytes <= frames * MuLaw.frameBytes)
+            #expect(observed.audioReceivedBytes >= (frames - 5) * MuLaw.frameBytes)
 
             let idle = try await Self.waitForIdle(client, realtime)
             #expect(idle.activeCalls == 0)
