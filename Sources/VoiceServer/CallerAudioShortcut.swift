@@ -12,10 +12,15 @@ final class CallerAudioShortcut: ChannelInboundHandler, RemovableChannelHandler 
     typealias InboundIn = WebSocketFrame
     typealias InboundOut = WebSocketFrame
 
-    private let session: CallSession
+    /// Let go of once the handler leaves the pipeline: the call holds the channel, and must not be held by it.
+    private var session: CallSession?
 
     init(session: CallSession) {
         self.session = session
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        session = nil
     }
 
     /// Adds the shortcut right after the media stream's frame decoder; does nothing on a pipeline without one.
@@ -29,7 +34,8 @@ final class CallerAudioShortcut: ChannelInboundHandler, RemovableChannelHandler 
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        guard frame.opcode == .text, frame.fin, frame.length <= MediaStreamController.maximumMessageBytes else {
+        guard let session, frame.opcode == .text, frame.fin, frame.length <= MediaStreamController.maximumMessageBytes
+        else {
             return context.fireChannelRead(data)
         }
         let arrivedAt = ContinuousClock.now

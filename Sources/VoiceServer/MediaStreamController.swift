@@ -83,7 +83,7 @@ package struct MediaStreamController: Sendable {
     ) async throws {
         let eventLoop = context.requestContext.eventLoop
         let logger = context.logger
-        let channel = context.requestContext.channel
+        guard let channel = context.requestContext.channel else { return }
         // The call's tasks run on the stream's event loop, and its Realtime socket opens there: a frame goes
         // socket to socket on one thread.
         try await withTaskExecutorPreference(EventLoopTaskExecutor(eventLoop: eventLoop)) {

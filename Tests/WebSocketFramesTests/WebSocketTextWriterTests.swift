@@ -98,3 +98,33 @@ import WebSocketFrames
         #expect(Set(a).count == 8)
     }
 }
+
+/// A writer held by one of its own channel's handlers (as the media stream's shortcut holds the call, which holds
+/// the writer) keeps the encoder's context, and through it the pipeline: once the channel has closed, SwiftNIO's
+/// teardown lets go of the handlers, so nothing is kept.
+@Suite struct WebSocketTextWriterLifetimeTests {
+    final class Holder: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        var writer: WebSocketTextWriter?
+    }
+
+    @Test func aClosedChannelsHandlersAreReleasedThoughTheWriterFoundTheEncoder() async throws {
+        weak var releasedHolder: Holder?
+        weak var releasedWriter: WebSocketTextWriter?
+        do {
+            let channel = try await WebSocketTextWriterTests.makeChannel()
+            let holder = Holder()
+            let writer = WebSocketTextWriter(channel: channel, masking: true)
+            holder.writer = writer
+            releasedHolder = holder
+            releasedWriter = writer
+            try channel.pipeline.syncOperations.addHandler(holder)
+            // The first write finds and keeps the encoder's context.
+            try await writer.write("hello")
+            channel.embeddedEventLoop.run()
+            _ = try channel.finish(acceptAlreadyClosed: true)
+        }
+        #expect(releasedHolder == nil)
+        #expect(releasedWriter == nil)
+    }
+}
